@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "sigil/base/time_format.hpp"
+
+namespace sigil {
+namespace {
+
+using namespace std::chrono;
+
+TEST(TimeFormat, EmitsExactlyThreeFractionalDigitsAndZ) {
+  TimePoint t = sys_days{year{2026} / 1 / 2} + hours{10} + minutes{5} + seconds{7} +
+                microseconds{123999};
+  EXPECT_EQ(format_time_ms(t), "2026-01-02T10:05:07.123Z");
+  EXPECT_EQ(format_rfc3339(t), "2026-01-02T10:05:07Z");
+}
+
+TEST(TimeFormat, ParsesZuluOffsetsAndFractions) {
+  TimePoint expected = sys_days{year{2026} / 1 / 2} + hours{10};
+  EXPECT_EQ(*parse_time("2026-01-02T10:00:00Z"), expected);
+  EXPECT_EQ(*parse_time("2026-01-02T10:00:00.000Z"), expected);
+  EXPECT_EQ(*parse_time("2026-01-02T12:30:00+02:30"), expected);
+  EXPECT_EQ(*parse_time("2026-01-02T09:00:00-01:00"), expected);
+  EXPECT_EQ(*parse_time("2026-01-02T10:00:00.5Z"), expected + milliseconds{500});
+}
+
+TEST(TimeFormat, RoundTrips) {
+  TimePoint t = sys_days{year{2031} / 12 / 31} + hours{23} + minutes{59} + seconds{59} +
+                milliseconds{999};
+  EXPECT_EQ(*parse_time(format_time_ms(t)), t);
+}
+
+TEST(TimeFormat, RefusesZonelessAndMalformedTimes) {
+  for (const char* s : {"2026-01-02T10:00:00", "2026-01-02 10:00:00Z", "2026-13-02T10:00:00Z",
+                        "2026-02-30T10:00:00Z", "2026-01-02T10:00:00.Z", "2026-01-02T10:00:00ZZ",
+                        "", "yesterday", "2026-01-02T10:00:00+0200", "2026-01-02T24:00:00Z"}) {
+    auto r = parse_time(s);
+    EXPECT_FALSE(r) << s;
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::kMalformedRequest);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sigil
