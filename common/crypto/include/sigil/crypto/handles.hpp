@@ -11,6 +11,9 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
 #include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -49,10 +52,27 @@ using Asn1TimePtr = std::unique_ptr<ASN1_TIME, CDeleter<ASN1_TIME_free>>;
 using Pkcs12Ptr = std::unique_ptr<PKCS12, CDeleter<PKCS12_free>>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, CDeleter<SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, CDeleter<SSL_free>>;
+using OsslParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, CDeleter<OSSL_PARAM_BLD_free>>;
+using OsslParamPtr = std::unique_ptr<OSSL_PARAM, CDeleter<OSSL_PARAM_free>>;
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, CDeleter<GENERAL_NAME_free>>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, CDeleter<GENERAL_NAMES_free>>;
+using Pkcs8PrivKeyInfoPtr =
+    std::unique_ptr<PKCS8_PRIV_KEY_INFO, CDeleter<PKCS8_PRIV_KEY_INFO_free>>;
+
+// A string OpenSSL allocated for us (BN_bn2hex, ...).
+inline void free_openssl_string(char* s) noexcept { OPENSSL_free(s); }
+using OpensslStringPtr = std::unique_ptr<char, CDeleter<free_openssl_string>>;
 
 // STACK_OF(X509) with its certificates.
 inline void free_x509_stack(STACK_OF(X509) * s) noexcept { sk_X509_pop_free(s, X509_free); }
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), CDeleter<free_x509_stack>>;
+
+// STACK_OF(X509_EXTENSION) with its extensions (CSR extension requests).
+inline void free_x509_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept {
+  sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
+using X509ExtensionStackPtr =
+    std::unique_ptr<STACK_OF(X509_EXTENSION), CDeleter<free_x509_extension_stack>>;
 
 // Up-refs a shared handle and returns a second owner of it.
 inline EvpPkeyPtr share(EVP_PKEY* k) {
