@@ -1,0 +1,161 @@
+#pragma once
+// Private to common/http: one HTTP/1.1 connection as a coroutine, templated on the stream type
+// (TcpStream today, beast::ssl_stream<TcpStream> next). Everything here runs on the connection's
+// strand, so the members of Connection need no lock.
+//
+// Thread-safety: a Connection is touched only on its strand; the server reaches it by posting
+// on_stop / on_force_close there.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "server_state.hpp"
+
+namespace sigil::http::detail {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+template <class Stream>
+class Connection final : public ConnectionBase {
+ public:
+  Connection(Stream&& s, std::string peer) : stream(std::move(s)), remote(std::move(peer)) {}
+
+  net::any_io_executor executor() override { return stream.get_executor(); }
+  void on_stop() override {
+    stop_requested = true;
+    if (idle) close();
+  }
+  void on_force_close() override {
+    stop_requested = true;
+    close();
+  }
+  void close() { beast::get_lowest_layer(stream).close(); }
+  auto& lowest() { return beast::get_lowest_layer(stream); }
+
+  Stream stream;
+  std::string remote;
+  bool idle = false;            // waiting for the first byte of the next request
+  bool stop_requested = false;  // graceful stop: no further request on this connection
+};
+
+// Waits for the first byte of the next request, unless pipelined bytes are already buffered.
+// Between keep-alive requests the idle deadline applies; before the first request the header one.
+template <class Stream>
+net::awaitable<bool> wait_for_request(const ServerState& st, Connection<Stream>& c,
+                                      beast::flat_buffer& buffer, bool first) {
+  if (buffer.size() > 0) co_return true;
+  c.idle = true;
+  c.lowest().expires_after(first ? st.limits.header_timeout : st.limits.idle_timeout);
+  auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(4096));
+  c.idle = false;
+  if (ec) co_return false;  // EOF, deadline, or closed by stop()
+  buffer.commit(n);
+  co_return !c.stop_requested;
+}
+
+// After answering with an error and `Connection: close`: stop sending, read and drop what the
+// client is still sending (so it sees our answer rather than a reset), then close.
+template <class Stream>
+net::awaitable<void> linger_and_close(const ServerState& st, Connection<Stream>& c) {
+  boost::system::error_code ignored;
+  c.lowest().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  c.lowest().expires_after(st.limits.linger_timeout);
+  beast::flat_buffer sink;
+  for (std::size_t total = 0; total < st.limits.body_limit + st.limits.header_limit;) {
+    sink.clear();
+    auto [ec, n] = co_await c.stream.async_read_some(sink.prepare(std::size_t{16} << 10));
+    if (ec) break;
+    total += n;
+  }
+  c.close();
+}
+
+// Answers a request that could not be read (413, 431, 400) or closes silently.
+template <class Stream>
+net::awaitable<void> reject(const ServerState& st, Connection<Stream>& c,
+                            const boost::system::error_code& ec,
+                            const bhttp::request_parser<bhttp::string_body>& parser,
+                            Clock::time_point start) {
+  unsigned status = status_for_read_error(ec);
+  if (status == 0) co_return;
+  Response res = plain(static_cast<bhttp::status>(status), ec.message());
+  finalize(res, false);
+  c.lowest().expires_after(st.limits.write_timeout);
+  auto [wec, n] = co_await bhttp::async_write(c.stream, res);
+  std::string method = "-";
+  std::string path = "-";
+  if (!parser.get().target().empty()) {  // the request line was read
+    method = std::string(parser.get().method_string());
+    path = std::string(parser.get().target().substr(0, parser.get().target().find('?')));
+  }
+  log_access(st, {st.name, method, path, "rejected", status, "", c.remote, seconds_since(start),
+                  res.body().size()});
+  if (!wec) co_await linger_and_close(st, c);
+}
+
+// Reads one request, answers it. Returns whether the connection stays open.
+template <class Stream>
+net::awaitable<bool> serve_one(ServerState& st, Connection<Stream>& c, beast::flat_buffer& buffer) {
+  const auto start = Clock::now();
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(st.limits.header_limit);
+  parser.body_limit(st.limits.body_limit);
+  c.lowest().expires_after(st.limits.header_timeout);
+  auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser);
+  if (!ec && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+    std::tie(ec, n) = co_await bhttp::async_write(c.stream, cont);
+  }
+  if (!ec) {
+    c.lowest().expires_after(st.limits.body_timeout);
+    std::tie(ec, n) = co_await bhttp::async_read(c.stream, buffer, parser);
+  }
+  if (ec) {
+    co_await reject(st, c, ec, parser, start);
+    co_return false;
+  }
+  Request req;
+  req.message = parser.release();
+  std::string_view target = req.message.target();
+  req.path = std::string(target.substr(0, target.find('?')));
+  if (req.path.size() < target.size()) req.query = std::string(target.substr(req.path.size() + 1));
+  req.remote = c.remote;
+  Exchange ex = co_await handle(st, req);
+  bool keep = req.message.keep_alive() && !c.stop_requested && !st.stopping.load();
+  finalize(ex.response, keep);
+  c.lowest().expires_after(st.limits.write_timeout);
+  auto [wec, wn] = co_await bhttp::async_write(c.stream, ex.response);
+  log_access(st,
+             {st.name, req.message.method_string(), req.path, ex.endpoint, ex.response.result_int(),
+              req.fault, c.remote, seconds_since(start), ex.response.body().size()});
+  co_return keep && !wec;
+}
+
+template <class Stream>
+net::awaitable<void> serve(std::shared_ptr<ServerState> st, std::shared_ptr<Connection<Stream>> c) {
+  beast::flat_buffer buffer;
+  for (bool first = true; !c->stop_requested; first = false) {
+    if (!co_await wait_for_request(*st, *c, buffer, first)) break;
+    if (!co_await serve_one(*st, *c, buffer)) break;
+  }
+  boost::system::error_code ignored;
+  c->lowest().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  c->close();
+}
+
+}  // namespace sigil::http::detail

@@ -1,0 +1,39 @@
+#pragma once
+// `host:port` listening addresses and `http://host:port/path` URLs.
+//
+//   parse_host_port("127.0.0.1:8443")   -> {"127.0.0.1", 8443}
+//   parse_host_port("[::1]:0")          -> {"::1", 0}        (port 0: the kernel picks one)
+//   parse_url("http://127.0.0.1:9443/healthz")
+//
+// Thread-safety: pure functions.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "sigil/base/result.hpp"
+
+namespace sigil::http {
+
+struct HostPort {
+  std::string host;  // IP literal or name, without brackets
+  std::uint16_t port = 0;
+};
+
+/// Fails with kInvalidArgument and a message naming the input.
+Result<HostPort> parse_host_port(std::string_view text);
+
+/// "127.0.0.1:8443", "[::1]:8443".
+std::string format_endpoint(const boost::asio::ip::tcp::endpoint& endpoint);
+
+struct Url {
+  std::string scheme;  // "http" or "https"
+  HostPort host_port;  // port defaults to 80 / 443
+  std::string target;  // path and query, at least "/"
+};
+
+Result<Url> parse_url(std::string_view text);
+
+}  // namespace sigil::http

@@ -1,0 +1,72 @@
+#pragma once
+// Maps method + path to a handler. Patterns are literal segments and `{name}` segments that match
+// exactly one non-empty segment, e.g. `/sts/STSService/{tenant}` or
+// `/api/v1/tenants/{tenant}/tokens/validate`. When several patterns match, the one with the most
+// literal segments wins. A path that matches no pattern is 404; one that matches only under other
+// methods is 405 with an `Allow` header.
+//
+// Async handlers run on the connection's strand and must not block (STYLE.md §6): anything that
+// waits on PostgreSQL or burns CPU (XML signing) is registered with add_blocking() and runs on the
+// blocking thread pool, or the handler itself uses run_blocking() (io_runtime.hpp).
+//
+// Thread-safety: build the router on one thread, then hand it to the Server; after that it is
+// read-only and shared by every connection.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "sigil/http/message.hpp"
+
+namespace sigil::http {
+
+namespace net = boost::asio;
+
+using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
+using BlockingHandler = std::function<Response(Request&)>;
+
+/// How the server answers when a handler on this route throws (a bug): 500 as plain text, as a
+/// JSON error, or as a SOAP Receiver-side fault (wst:RequestFailed).
+enum class ErrorStyle { kText, kJson, kSoap };
+
+class Router {
+ public:
+  struct Segment {
+    std::string text;  // literal text, or the parameter name
+    bool is_param = false;
+  };
+  struct Route {
+    bhttp::verb method;
+    std::string pattern;  // also the `endpoint` label of sigil_request_duration_seconds
+    std::vector<Segment> segments;
+    AsyncHandler async;  // exactly one of async / blocking is set
+    BlockingHandler blocking;
+    ErrorStyle errors;
+  };
+  enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
+  struct Match {
+    Outcome outcome = Outcome::kNotFound;
+    const Route* route = nullptr;
+    std::map<std::string, std::string, std::less<>> params;
+    std::string allow;  // for 405: "GET, POST"
+  };
+
+  /// `pattern` must start with `/`; the same method + pattern twice aborts (a programming error).
+  void add(bhttp::verb method, std::string_view pattern, AsyncHandler handler,
+           ErrorStyle errors = ErrorStyle::kText);
+  void add_blocking(bhttp::verb method, std::string_view pattern, BlockingHandler handler,
+                    ErrorStyle errors = ErrorStyle::kText);
+
+  Match match(bhttp::verb method, std::string_view path) const;
+
+ private:
+  void insert(Route route);
+  std::vector<Route> routes_;
+};
+
+}  // namespace sigil::http

@@ -1,0 +1,111 @@
+#pragma once
+// An HTTP/1.1 server on Boost.Beast + Asio C++20 coroutines (STYLE.md §6), after Beast 1.81's
+// awaitable examples: `as_tuple(use_awaitable)` is the default completion token of the stream, so
+// every `auto [ec, n] = co_await ...` returns the error_code as a value; each connection is one
+// coroutine on its own strand.
+//
+// What every connection gets:
+// - deadlines (expires_after) for the first byte of a request (idle / header), the rest of the
+//   header, the body and the response write, all from ServerLimits;
+// - a header size limit (431) and a body size limit (413), answered at once, then the connection
+//   is closed; a malformed request (including Content-Length with Transfer-Encoding) is 400+close;
+// - keep-alive; `Expect: 100-continue`;
+// - one access log line (`event=http.access`) and one ServerObserver::on_request per request.
+// Unknown path -> 404, known path with another method -> 405. A handler that throws (a bug) gets
+// a 500 in the route's ErrorStyle; exceptions never leave the connection coroutine.
+//
+// Lifecycle: listen() binds (port 0 picks a free port; local_endpoint() tells which), start()
+// accepts, stop() stops gracefully: no new connections, idle ones are closed, in-flight requests
+// finish (answered with `Connection: close`), and after ServerLimits::drain_timeout whatever is
+// left is closed by force. stop() returns when every connection coroutine has ended.
+//
+// The connection code is a template over the stream type so that TLS (beast::ssl_stream) plugs in
+// next to plain TCP; only plain HTTP is served today.
+//
+// Thread-safety: listen/start/stop/~Server are called from one non-io thread (main, a test).
+// stop() blocks and aborts if called on an io thread. open_connections() is thread-safe.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "sigil/base/log.hpp"
+#include "sigil/base/result.hpp"
+#include "sigil/http/io_runtime.hpp"
+#include "sigil/http/router.hpp"
+
+namespace sigil::http {
+
+struct ServerLimits {
+  std::chrono::milliseconds header_timeout{10'000};  // first byte + header of a new connection
+  std::chrono::milliseconds idle_timeout{60'000};    // between keep-alive requests
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds drain_timeout{10'000};  // graceful stop, then force-close
+  std::chrono::milliseconds linger_timeout{1'000};  // reading leftovers after a 4xx+close
+  std::uint32_t header_limit = 16U << 10;
+  std::uint64_t body_limit = std::uint64_t{1} << 20;
+  std::size_t max_connections = 1024;
+};
+
+/// What the access log line says about one request.
+struct AccessRecord {
+  std::string_view listener;  // Server name, e.g. "metrics"
+  std::string_view method;    // "-" when the request line never arrived
+  std::string_view path;      // without query; "-" when unknown
+  std::string_view endpoint;  // route pattern, or "unmatched" / "rejected"
+  unsigned status = 0;
+  std::string_view fault;  // Request::fault, may be empty
+  std::string_view remote;
+  double duration_s = 0;
+  std::size_t bytes = 0;  // response body bytes
+};
+
+/// Hook for metrics: common/http does not depend on common/metrics (STYLE.md §2); the service
+/// wiring implements this with its Registry. Called from io threads, concurrently.
+class ServerObserver {
+ public:
+  virtual ~ServerObserver() = default;
+  virtual void on_request(const AccessRecord& record) = 0;
+  /// A connection was closed at once because max_connections were open.
+  virtual void on_connection_rejected(std::string_view listener) = 0;
+  /// A handler or the connection code threw; the client got a 500 or the connection was closed.
+  virtual void on_internal_error(std::string_view listener) = 0;
+  /// accept() failed (e.g. out of file descriptors); the listener retries after 100 ms.
+  virtual void on_accept_failed(std::string_view listener) = 0;
+};
+
+namespace detail {
+struct ServerState;
+}
+
+class Server {
+ public:
+  /// `logger`, `observer` (may be null) and `runtime` must outlive the server.
+  Server(IoRuntime& runtime, std::string name, ServerLimits limits, Router router,
+         const log::Logger& logger, ServerObserver* observer = nullptr);
+  ~Server();  // NOLINT(bugprone-exception-escape): see server.cpp
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and listens on `host:port`. Fails with one clear message (bad address, in use, ...).
+  Result<boost::asio::ip::tcp::endpoint> listen(std::string_view host_port);
+  /// Starts accepting and logs `event=listener.started listener=NAME addr=HOST:PORT`.
+  void start();
+  /// Graceful stop (see above). Idempotent.
+  void stop();
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  std::size_t open_connections() const;
+
+ private:
+  // Shared with every connection coroutine: the last one to finish frees it.
+  std::shared_ptr<detail::ServerState> state_;
+};
+
+}  // namespace sigil::http
