@@ -1,0 +1,89 @@
+// sigil-certmgr: certificate lifecycle service, and `sigil-certmgr migrate`. Wiring only
+// (STYLE.md §1).
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include "config.hpp"
+#include "migrate.hpp"
+#include "sigil/service/cli.hpp"
+#include "sigil/service/service_host.hpp"
+
+namespace {
+
+using namespace sigil;
+
+constexpr service::Program kProgram{
+    .name = "sigil-certmgr",
+    .synopsis = "sigil-certmgr [OPTIONS] [COMMAND]",
+    .description =
+        "The Sigil certificate manager: owns the lifecycle of signing and server certificates.\n"
+        "Without a command it migrates the database (if --db is set) and runs the service,\n"
+        "serving /healthz, /readyz and /metrics on --metrics-listen.\n",
+    .commands =
+        "Commands:\n"
+        "  migrate   apply the database migrations, print the versions applied, exit\n",
+    .epilog =
+        "Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a successful command,\n"
+        "1 when startup or the command fails, 2 for a bad command line.\n",
+    .command_help = nullptr,
+};
+
+int run_migrate(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
+  if (cfg.data.db.empty()) {
+    return service::usage_error(kProgram, "migrate needs a database (--db or SIGIL_DB)");
+  }
+  auto report = certmgr::migrate_database(cfg.data.db, std::chrono::seconds(cfg.db_wait_s), logger);
+  if (!report) return service::failure(kProgram, report.error());
+  std::printf("%s\n", certmgr::describe(*report).c_str());
+  return service::kExitOk;
+}
+
+int run_service(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
+  if (cfg.data.db.empty()) {
+    logger.warn("db.not_configured", {{"reason", "no --db or SIGIL_DB; /readyz answers 503"}});
+  } else {
+    auto report =
+        certmgr::migrate_database(cfg.data.db, std::chrono::seconds(cfg.db_wait_s), logger);
+    if (!report) return service::failure(kProgram, report.error());
+  }
+  service::ServiceHost host(kProgram.name, cfg.data, cfg.service, logger);
+  if (auto r = host.start(); !r) return service::failure(kProgram, r.error());
+  host.wait_for_signal();
+  host.stop();
+  return service::kExitOk;
+}
+
+int run(int argc, char** argv) {
+  certmgr::CertmgrConfig cfg;
+  config::OptionSet options;
+  certmgr::bind_options(options, &cfg);
+  auto args = config::args_of(argc, argv);
+  auto cl = service::parse_command_line(kProgram, options, args, config::process_environment());
+  if (cl.exit_code) return *cl.exit_code;
+  if (cl.positionals.size() > 1 || (!cl.positionals.empty() && cl.positionals[0] != "migrate")) {
+    return service::usage_error(kProgram,
+                                "unknown command '" + cl.positionals.front() + "' (see --help)");
+  }
+  if (auto v = certmgr::validate(cfg); !v) return service::usage_error(kProgram, v.error().message);
+  auto frozen = std::make_shared<const certmgr::CertmgrConfig>(std::move(cfg));
+  auto logger = service::make_logger(frozen->log);
+  if (!logger) return service::usage_error(kProgram, logger.error().message);
+  if (!cl.positionals.empty()) return run_migrate(*frozen, **logger);
+  return run_service(*frozen, **logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // STYLE.md §3: main is one of the three places that catch exceptions.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return service::failure(kProgram,
+                            make_error(Errc::kInternal, "unexpected exception", e.what()));
+  } catch (...) {
+    return service::failure(kProgram, make_error(Errc::kInternal, "unexpected exception"));
+  }
+}

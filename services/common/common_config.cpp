@@ -1,0 +1,61 @@
+#include "sigil/service/common_config.hpp"
+
+#include "sigil/http/address.hpp"
+
+namespace sigil::service {
+
+void bind_log_options(config::OptionSet& options, LogConfig* cfg) {
+  options.add_choice({"log.format", "--log-format", "SIGIL_LOG_FORMAT", "text|json",
+                      "log line format: logfmt text or one JSON object per line"},
+                     &cfg->format, {"text", "json"});
+  options.add_choice({"log.level", "--log-level", "SIGIL_LOG_LEVEL", "debug|info|warn|error",
+                      "lowest level that is logged"},
+                     &cfg->level, {"debug", "info", "warn", "error"});
+}
+
+void bind_data_options(config::OptionSet& options, DataConfig* cfg) {
+  options.add_string({"db", "--db", "SIGIL_DB", "CONNINFO",
+                      "PostgreSQL connection string (libpq key=value or postgresql:// URI)",
+                      /*secret=*/true},
+                     &cfg->db);
+  options.add_string({"home", "--home", "SIGIL_HOME", "DIR", "data directory"}, &cfg->home);
+  options.add_string({"master_key_file", "--master-key-file", "SIGIL_MASTER_KEY_FILE", "FILE",
+                      "key that encrypts private keys at rest (default: HOME/master.key)"},
+                     &cfg->master_key_file);
+}
+
+void bind_service_options(config::OptionSet& options, ServiceConfig* cfg,
+                          std::string_view env_prefix) {
+  std::string p(env_prefix);
+  options.add_string({"listen", "--listen", p + "LISTEN", "HOST:PORT",
+                      "main HTTPS listener (opened by a later release; logged as skipped)"},
+                     &cfg->listen);
+  options.add_string({"metrics.listen", "--metrics-listen", p + "METRICS_LISTEN", "HOST:PORT",
+                      "plain HTTP listener for /healthz, /readyz and /metrics (port 0: any)"},
+                     &cfg->metrics_listen);
+  options.add_int(
+      {"threads", "--threads", p + "THREADS", "N", "I/O threads; 0 means one per CPU core"},
+      &cfg->threads, 0, 1024);
+  options.add_int({"drain_timeout_ms", "--drain-timeout-ms", p + "DRAIN_TIMEOUT_MS", "MS",
+                   "on SIGTERM, how long in-flight requests may finish before connections are "
+                   "closed"},
+                  &cfg->drain_timeout_ms, 0, 600'000);
+}
+
+Result<void> validate(const ServiceConfig& cfg) {
+  if (auto r = http::parse_host_port(cfg.listen); !r) {
+    return fail(Errc::kInvalidArgument, "--listen: " + r.error().message);
+  }
+  if (auto r = http::parse_host_port(cfg.metrics_listen); !r) {
+    return fail(Errc::kInvalidArgument, "--metrics-listen: " + r.error().message);
+  }
+  return {};
+}
+
+Result<std::unique_ptr<log::Logger>> make_logger(const LogConfig& cfg) {
+  SIGIL_TRY(log::Format format, log::parse_format(cfg.format));
+  SIGIL_TRY(log::Level level, log::parse_level(cfg.level));
+  return std::make_unique<log::Logger>(format, level, stderr);
+}
+
+}  // namespace sigil::service

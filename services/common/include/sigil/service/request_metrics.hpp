@@ -1,0 +1,34 @@
+#pragma once
+// The metrics side of http::ServerObserver: common/http does not know common/metrics (STYLE.md
+// §2), so the services connect the two here.
+//   sigil_request_duration_seconds{endpoint}       histogram; endpoint = route pattern,
+//                                                  "unmatched" (404/405) or "rejected" (4xx
+//                                                  before routing)
+//   sigil_http_connections_rejected_total{listener}  max_connections reached
+//   sigil_http_internal_errors_total{listener}       a handler or connection threw
+//   sigil_http_accept_failures_total{listener}       accept() failed (e.g. EMFILE)
+//
+// Thread-safety: the observer methods are called concurrently from io threads.
+
+#include "sigil/http/server.hpp"
+#include "sigil/metrics/registry.hpp"
+
+namespace sigil::service {
+
+class RequestMetrics final : public http::ServerObserver {
+ public:
+  explicit RequestMetrics(metrics::Registry& registry);
+
+  void on_request(const http::AccessRecord& record) override;
+  void on_connection_rejected(std::string_view listener) override;
+  void on_internal_error(std::string_view listener) override;
+  void on_accept_failed(std::string_view listener) override;
+
+ private:
+  metrics::HistogramFamily& duration_;
+  metrics::CounterFamily& rejected_;
+  metrics::CounterFamily& internal_errors_;
+  metrics::CounterFamily& accept_failures_;
+};
+
+}  // namespace sigil::service

@@ -1,0 +1,22 @@
+#pragma once
+// StsConfig: every setting of sigil-sts, and the one function that binds it to an OptionSet
+// (flags, SIGIL_* environment, JSON file keys and --help come from that binding).
+//
+// Thread-safety: built and validated in main(), then frozen as shared_ptr<const StsConfig>.
+
+#include "sigil/base/config.hpp"
+#include "sigil/base/result.hpp"
+#include "sigil/service/common_config.hpp"
+
+namespace sigil::sts {
+
+struct StsConfig {
+  service::LogConfig log;
+  service::DataConfig data;
+  service::ServiceConfig service{.listen = "127.0.0.1:8443", .metrics_listen = "127.0.0.1:9443"};
+};
+
+void bind_options(config::OptionSet& options, StsConfig* cfg);
+Result<void> validate(const StsConfig& cfg);
+
+}  // namespace sigil::sts

@@ -1,0 +1,28 @@
+#pragma once
+// SigilctlConfig: the global settings of sigilctl and the one function that binds them to an
+// OptionSet. Verb-specific settings live here too while there are few; each verb reads only its
+// own. sigilctl talks to the services over HTTP only (STYLE.md §1), so it has no --db.
+//
+// Thread-safety: built in main(), then read-only.
+
+#include <cstdint>
+#include <string>
+
+#include "sigil/base/config.hpp"
+#include "sigil/service/common_config.hpp"
+
+namespace sigil::ctl {
+
+struct SigilctlConfig {
+  service::LogConfig log;
+  std::string server = "https://127.0.0.1:8444";  // certmgr admin API (verbs to come)
+  bool json = false;
+  std::int64_t timeout_ms = 5000;
+  // `status`
+  std::string sts_metrics = "http://127.0.0.1:9443";
+  std::string certmgr_metrics = "http://127.0.0.1:9444";
+};
+
+void bind_options(config::OptionSet& options, SigilctlConfig* cfg);
+
+}  // namespace sigil::ctl

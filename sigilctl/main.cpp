@@ -1,0 +1,86 @@
+// sigilctl: the operator CLI. Wiring only: global options, the verb table, dispatch. Each verb
+// lives in its own file (STYLE.md §1) and talks to the services over HTTP only.
+#include <cstdio>
+#include <exception>
+#include <span>
+#include <string>
+
+#include "config.hpp"
+#include "sigil/service/cli.hpp"
+#include "status.hpp"
+
+namespace {
+
+using namespace sigil;
+
+struct Verb {
+  std::string_view name;
+  std::string_view summary;
+  std::string_view help;
+  int (*run)(const ctl::SigilctlConfig&, std::span<const std::string>, std::FILE*, std::FILE*);
+};
+
+// Only verbs that work today are listed; the rest of interface.md arrives with the admin API.
+constexpr Verb kVerbs[] = {
+    {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
+     ctl::run_status},
+};
+
+const Verb* find_verb(std::string_view name) {
+  for (const auto& v : kVerbs) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+std::string verb_help(std::string_view name) {
+  const Verb* v = find_verb(name);
+  return v == nullptr ? std::string() : std::string(v->help);
+}
+
+constexpr service::Program kProgram{
+    .name = "sigilctl",
+    .synopsis = "sigilctl [OPTIONS] VERB [ARGS]",
+    .description = "Operator CLI for Sigil. Talks to the services over HTTP only.\n",
+    .commands =
+        "Verbs:\n"
+        "  status    health and readiness of sigil-sts and sigil-certmgr\n"
+        "\n"
+        "`sigilctl VERB --help` describes one verb.\n",
+    .epilog =
+        "Exit status: 0 success, 1 the operation or a check failed, 2 bad command line.\n"
+        "SIGTERM/SIGINT end sigilctl at once with the default signal action (the shell\n"
+        "reports 143/130); no verb leaves state behind that would need cleaning up.\n",
+    .command_help = verb_help,
+};
+
+int run(int argc, char** argv) {
+  ctl::SigilctlConfig cfg;
+  config::OptionSet options;
+  ctl::bind_options(options, &cfg);
+  auto args = config::args_of(argc, argv);
+  auto cl = service::parse_command_line(kProgram, options, args, config::process_environment());
+  if (cl.exit_code) return *cl.exit_code;
+  if (cl.positionals.empty()) return service::usage_error(kProgram, "no verb given (see --help)");
+  const Verb* verb = find_verb(cl.positionals.front());
+  if (verb == nullptr) {
+    return service::usage_error(kProgram,
+                                "unknown verb '" + cl.positionals.front() + "' (see --help)");
+  }
+  std::span<const std::string> rest(cl.positionals);
+  return verb->run(cfg, rest.subspan(1), stdout, stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // STYLE.md §3: main is one of the three places that catch exceptions.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return service::failure(kProgram,
+                            make_error(Errc::kInternal, "unexpected exception", e.what()));
+  } catch (...) {
+    return service::failure(kProgram, make_error(Errc::kInternal, "unexpected exception"));
+  }
+}
