@@ -161,4 +161,42 @@ Result<std::vector<SigningKeyRow>> SigningKeyStore::list(std::int64_t tenant_id)
   }
 }
 
+Result<std::vector<SigningKeyRow>> SigningKeyStore::list_verifying(std::int64_t tenant_id) {
+  try {
+    std::vector<SigningKeyRow> keys;
+    for (const auto& row :
+         tx_.exec_params("SELECT " + columns() +
+                             " FROM signing_keys WHERE tenant_id = $1 AND state IN "
+                             "('active', 'verify-only') ORDER BY state = 'active' DESC, "
+                             "deactivated_at DESC NULLS LAST, id DESC",
+                         tenant_id)) {
+      keys.push_back(key_of(row));
+    }
+    return keys;
+  } catch (...) {
+    return unexpected(current_db_error("list verifying signing keys"));
+  }
+}
+
+Result<SigningKeyRow> SigningKeyStore::insert_active(const NewSigningKey& key, TimePoint at,
+                                                     TimePoint previous_verify_until) {
+  try {
+    // Serialises rotations of this tenant (the keyset trigger updates this row anyway).
+    const pqxx::result tenant =
+        tx_.exec_params("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", key.tenant_id);
+    if (tenant.empty()) return fail(Errc::kNotFound, "no such tenant");
+    tx_.exec_params(
+        "UPDATE signing_keys SET state = 'verify-only', deactivated_at = " + param_ts(2) +
+            ", verify_until = " + param_ts(3) + " WHERE tenant_id = $1 AND state = 'active'",
+        key.tenant_id, to_unix_us(at), to_unix_us(previous_verify_until));
+  } catch (...) {
+    return unexpected(current_db_error("deactivate the active signing key"));
+  }
+  SIGIL_TRY(SigningKeyRow row, insert(key));
+  SIGIL_TRY_VOID(activate(key.tenant_id, key.key_id, at));
+  row.state = SigningKeyState::kActive;
+  row.activated_at = internal::from_unix_us(to_unix_us(at));  // as stored
+  return row;
+}
+
 }  // namespace sigil::db

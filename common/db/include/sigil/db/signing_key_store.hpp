@@ -80,6 +80,15 @@ class SigningKeyStore {
                           TimePoint verify_until);
   /// The tenant's keys, newest first.
   Result<std::vector<SigningKeyRow>> list(std::int64_t tenant_id);
+  /// The keys that verify tokens: the active key first, then the verify-only keys, most
+  /// recently deactivated first. Retired and pending keys are left out.
+  Result<std::vector<SigningKeyRow>> list_verifying(std::int64_t tenant_id);
+  /// Stores `key` and makes it the tenant's active key at `at`, in the caller's transaction.
+  /// The key active until then, if any, becomes verify-only until `previous_verify_until`.
+  /// Locks the tenant row first, so concurrent rotations of one tenant run one after the
+  /// other. kNotFound for an unknown tenant; kConflict if the key id exists.
+  Result<SigningKeyRow> insert_active(const NewSigningKey& key, TimePoint at,
+                                      TimePoint previous_verify_until);
 
  private:
   Result<void> explain_unchanged(std::int64_t tenant_id, std::string_view key_id,
