@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 extern char** environ;
@@ -81,7 +82,7 @@ std::vector<std::string> args_of(int argc, char** argv) {
 void OptionSet::add(OptionInfo info, bool is_bool,
                     std::function<Result<void>(std::string_view)> set,
                     std::function<std::string()> show) {
-  Option o{std::move(info), is_bool, show(), std::move(set), std::move(show)};
+  Option o{std::move(info), is_bool, false, show(), std::move(set), std::move(show)};
   options_.push_back(std::move(o));
 }
 
@@ -140,6 +141,27 @@ void OptionSet::add_choice(OptionInfo info, std::string* target,
       [target] { return *target; });
 }
 
+void OptionSet::add_string_list(OptionInfo info, std::vector<std::string>* target) {
+  add(std::move(info), false,
+      [target](std::string_view v) -> Result<void> {
+        target->clear();
+        size_t start = 0;
+        while (start <= v.size()) {
+          size_t comma = v.find(',', start);
+          if (comma == std::string_view::npos) comma = v.size();
+          if (comma > start) target->emplace_back(v.substr(start, comma - start));
+          start = comma + 1;
+        }
+        return {};
+      },
+      [target] {
+        std::string joined;
+        for (const auto& v : *target) joined += (joined.empty() ? "" : ",") + v;
+        return joined;
+      });
+  options_.back().is_list = true;
+}
+
 Result<void> OptionSet::apply(const Option& o, std::string_view value, std::string_view source) {
   auto r = o.set(value);
   if (r) return {};
@@ -196,6 +218,7 @@ Result<LoadResult> OptionSet::load(std::span<const std::string> args, const Envi
     }
   }
   bool flags_done = false;
+  std::set<std::string> listed;  // list flags seen so far
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (flags_done || a.size() < 2 || a[0] != '-' || a == "-") {
@@ -235,6 +258,13 @@ Result<LoadResult> OptionSet::load(std::span<const std::string> args, const Envi
       value = args[++i];
     } else {
       return fail(Errc::kInvalidArgument, "flag " + name + " needs a value");
+    }
+    if (o->is_list) {
+      // The first occurrence replaces values from the file or environment; later ones append.
+      std::string joined = listed.count(name) ? o->show() + "," + value : value;
+      listed.insert(name);
+      SIGIL_TRY_VOID(apply(*o, joined, name));
+      continue;
     }
     SIGIL_TRY_VOID(apply(*o, value, name));
   }

@@ -118,6 +118,16 @@ TEST(Config, UnknownFlagsAndKeysAndBadValuesAreErrors) {
   }
 }
 
+TEST(Config, ListFlagsAppendAndReplaceLowerSources) {
+  std::vector<std::string> groups{"default"};
+  OptionSet s;
+  s.add_string_list({"groups", "--group", "SIGIL_GROUPS", "G", "groups"}, &groups);
+  ASSERT_TRUE(s.load(std::vector<std::string>{}, {{"SIGIL_GROUPS", "a,b"}}));
+  EXPECT_EQ(groups, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(s.load(std::vector<std::string>{"--group", "x", "--group=y"}, {{"SIGIL_GROUPS", "a"}}));
+  EXPECT_EQ(groups, (std::vector<std::string>{"x", "y"}));
+}
+
 TEST(Config, MissingConfigFileIsAnError) {
   TestConfig c;
   auto s = bind(c);

@@ -48,6 +48,9 @@ class OptionSet {
   void add_int(OptionInfo info, std::int64_t* target, std::int64_t min, std::int64_t max);
   void add_bool(OptionInfo info, bool* target);
   void add_choice(OptionInfo info, std::string* target, std::vector<std::string> choices);
+  // A list: each occurrence of the flag appends one value; the environment and the file give
+  // a comma-separated list. Values from a higher-precedence source replace lower ones.
+  void add_string_list(OptionInfo info, std::vector<std::string>* target);
 
   // args excludes argv[0].
   Result<LoadResult> load(std::span<const std::string> args, const Environment& env);
@@ -61,6 +64,7 @@ class OptionSet {
   struct Option {
     OptionInfo info;
     bool is_bool = false;
+    bool is_list = false;
     std::string default_value;
     std::function<Result<void>(std::string_view)> set;
     std::function<std::string()> show;
