@@ -27,13 +27,9 @@ Result<tcp::endpoint> resolve(net::io_context& io, const HostPort& hp) {
   return results.begin()->endpoint();
 }
 
-void start_connection(
-    const std::shared_ptr<ServerState>& st,
-    tcp::socket::rebind_executor<net::strand<net::io_context::executor_type>>::other socket) {
-  boost::system::error_code ec;
-  auto peer = socket.remote_endpoint(ec);
-  auto conn = std::make_shared<Connection<TcpStream>>(TcpStream(std::move(socket)),
-                                                      ec ? "-" : format_endpoint(peer));
+// Registers the connection and runs its coroutine; at max_connections it is closed at once.
+template <class Stream>
+void launch(const std::shared_ptr<ServerState>& st, std::shared_ptr<Connection<Stream>> conn) {
   std::optional<std::uint64_t> id = st->add(conn);
   if (!id) {
     if (!st->stopping.load()) {
@@ -62,6 +58,23 @@ void start_connection(
         }
         st->remove(id);
       });
+}
+
+void start_connection(
+    const std::shared_ptr<ServerState>& st,
+    tcp::socket::rebind_executor<net::strand<net::io_context::executor_type>>::other socket) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  std::string remote = ec ? "-" : format_endpoint(peer);
+  if (!st->tls) {
+    launch(st, std::make_shared<Connection<TcpStream>>(TcpStream(std::move(socket)),
+                                                       std::move(remote)));
+    return;
+  }
+  // The context of this moment; a later set_tls_context() does not affect this connection.
+  std::shared_ptr<net::ssl::context> tls = st->current_tls_context();
+  launch(st, std::make_shared<Connection<TlsStream>>(TlsStream(TcpStream(std::move(socket)), *tls),
+                                                     std::move(remote)));
 }
 
 net::awaitable<void> accept_loop(std::shared_ptr<ServerState> st) {
@@ -97,6 +110,22 @@ void ServerState::remove(std::uint64_t id) {
   cv.notify_all();
 }
 
+std::shared_ptr<net::ssl::context> ServerState::current_tls_context() const {
+  std::lock_guard lock(tls_mu);
+  return tls_context;
+}
+
+namespace {
+
+// Wraps an SSL_CTX for Asio's streams (each SSL_new takes its own reference to the SSL_CTX).
+std::shared_ptr<net::ssl::context> wrap(crypto::SslCtxPtr& ctx) {
+  auto wrapped = std::make_shared<net::ssl::context>(ctx.get());
+  (void)ctx.release();  // net::ssl::context took ownership (its destructor frees the SSL_CTX)
+  return wrapped;
+}
+
+}  // namespace
+
 }  // namespace detail
 
 Server::Server(IoRuntime& runtime, std::string name, ServerLimits limits, Router router,
@@ -107,9 +136,13 @@ Server::Server(IoRuntime& runtime, std::string name, ServerLimits limits, Router
 // stop() throws only if allocation or a mutex fails; terminating then is the right outcome.
 Server::~Server() { stop(); }  // NOLINT(bugprone-exception-escape)
 
-Result<boost::asio::ip::tcp::endpoint> Server::listen(std::string_view host_port) {
+Result<boost::asio::ip::tcp::endpoint> Server::listen(std::string_view host_port,
+                                                      std::optional<TlsOptions> tls) {
   auto& st = *state_;
   SIGIL_CHECK(!st.acceptor.has_value());
+  if (tls && !tls->context) {
+    return fail(Errc::kInvalidArgument, "no TLS context for " + std::string(host_port));
+  }
   SIGIL_TRY(HostPort hp, parse_host_port(host_port));
   SIGIL_TRY(auto endpoint, detail::resolve(st.runtime.io(), hp));
   detail::Acceptor acceptor(detail::net::make_strand(st.runtime.io()));
@@ -124,7 +157,21 @@ Result<boost::asio::ip::tcp::endpoint> Server::listen(std::string_view host_port
                 "cannot listen on " + std::string(host_port) + ": " + ec.message());
   }
   st.acceptor.emplace(std::move(acceptor));
+  if (tls) {
+    st.tls = true;
+    st.tls_context = detail::wrap(tls->context);
+  }
   return st.local;
+}
+
+Result<void> Server::set_tls_context(crypto::SslCtxPtr&& context) {
+  auto& st = *state_;
+  if (!st.tls) return fail(Errc::kInvalidArgument, "listener " + st.name + " does not serve TLS");
+  if (!context) return fail(Errc::kInvalidArgument, "no TLS context");
+  std::shared_ptr<detail::net::ssl::context> wrapped = detail::wrap(context);
+  std::lock_guard lock(st.tls_mu);
+  st.tls_context.swap(wrapped);
+  return {};  // the previous context goes with `wrapped`, after the lock is released
 }
 
 void Server::start() {

@@ -3,8 +3,9 @@
 // coroutines, the type aliases that make `as_tuple(use_awaitable)` the default token, and the
 // non-template helpers of the connection code.
 //
-// Thread-safety: `mu` guards `connections`, `accepting` and `stopped`; `stopping` is atomic so a
-// connection can read it without the lock; everything else is immutable after Server::listen().
+// Thread-safety: `mu` guards `connections`, `accepting` and `stopped`; `tls_mu` guards
+// `tls_context`; `stopping` is atomic so a connection can read it without the lock; everything
+// else is immutable after Server::listen().
 
 #include <atomic>
 #include <condition_variable>
@@ -18,9 +19,11 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "sigil/http/server.hpp"
 
@@ -32,6 +35,7 @@ namespace beast = boost::beast;
 using Token = net::as_tuple_t<net::use_awaitable_t<>>;
 using Executor = Token::executor_with_default<net::any_io_executor>;
 using TcpStream = beast::tcp_stream::rebind_executor<Executor>::other;
+using TlsStream = beast::ssl_stream<TcpStream>;
 using Acceptor = net::ip::tcp::acceptor::rebind_executor<Executor>::other;
 using Timer = net::steady_timer::rebind_executor<Executor>::other;
 
@@ -58,6 +62,13 @@ struct ServerState {
   ServerObserver* const observer;
   std::optional<Acceptor> acceptor;
   net::ip::tcp::endpoint local;
+  bool tls = false;  // set by listen()
+
+  // The TLS context new connections start with (set_tls_context swaps it). shared_ptr: a swap
+  // may happen while a connection is being set up with the previous one; each SSL then holds
+  // its own reference to the SSL_CTX, so open connections keep theirs.
+  mutable std::mutex tls_mu;
+  std::shared_ptr<net::ssl::context> tls_context;
 
   std::atomic<bool> stopping{false};
   mutable std::mutex mu;
@@ -70,6 +81,7 @@ struct ServerState {
   // Adds a connection and returns its id, or nothing when stopping or at max_connections.
   std::optional<std::uint64_t> add(std::shared_ptr<ConnectionBase> c);
   void remove(std::uint64_t id);
+  std::shared_ptr<net::ssl::context> current_tls_context() const;
 };
 
 // The answer to one request plus what the access log needs.

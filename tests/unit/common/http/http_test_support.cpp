@@ -1,8 +1,7 @@
 #include "http_test_support.hpp"
 
-#include <unistd.h>
-
 #include <thread>
+#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -27,6 +26,22 @@ void RecordingObserver::on_internal_error(std::string_view) {
   std::lock_guard lock(mu_);
   ++internal_errors_;
 }
+void RecordingObserver::on_tls_handshake_failed(std::string_view) {
+  std::lock_guard lock(mu_);
+  ++handshake_failures_;
+}
+int RecordingObserver::wait_for_handshake_failures(int n) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (handshake_failures_ >= n || std::chrono::steady_clock::now() >= deadline) {
+        return handshake_failures_;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 std::vector<SeenRequest> RecordingObserver::requests() const {
   std::lock_guard lock(mu_);
   return requests_;
@@ -47,12 +62,12 @@ int RecordingObserver::internal_errors() const {
   return internal_errors_;
 }
 
-TestServer::TestServer(Router router, ServerLimits limits)
+TestServer::TestServer(Router router, ServerLimits limits, std::optional<TlsOptions> tls)
     : log_file_(std::tmpfile()), logger_(log::Format::kText, log::Level::kDebug, log_file_) {
   runtime_.start();
   server_ =
       std::make_unique<Server>(runtime_, "test", limits, std::move(router), logger_, &observer_);
-  auto ep = server_->listen("127.0.0.1:0");
+  auto ep = server_->listen("127.0.0.1:0", std::move(tls));
   EXPECT_TRUE(ep) << ep.error();
   if (ep) endpoint_ = *ep;
   server_->start();

@@ -37,23 +37,28 @@ class RecordingObserver final : public ServerObserver {
   void on_connection_rejected(std::string_view) override;
   void on_internal_error(std::string_view) override;
   void on_accept_failed(std::string_view) override {}
+  void on_tls_handshake_failed(std::string_view) override;
   std::vector<SeenRequest> requests() const;
   /// requests() once there are at least `n` (or after 2 s).
   std::vector<SeenRequest> wait_for_requests(std::size_t n) const;
   int rejected() const;
   int internal_errors() const;
+  /// Failed TLS handshakes once there are at least `n` (or after 2 s).
+  int wait_for_handshake_failures(int n) const;
 
  private:
   mutable std::mutex mu_;
   std::vector<SeenRequest> requests_;
   int rejected_ = 0;
   int internal_errors_ = 0;
+  int handshake_failures_ = 0;
 };
 
-// A started server on 127.0.0.1:0 with 2 io threads and 2 blocking threads.
+// A started server on 127.0.0.1:0 with 2 io threads and 2 blocking threads; HTTPS with `tls`.
 class TestServer {
  public:
-  explicit TestServer(Router router, ServerLimits limits = {});
+  explicit TestServer(Router router, ServerLimits limits = {},
+                      std::optional<TlsOptions> tls = std::nullopt);
   ~TestServer();
 
   std::string url(std::string_view target) const;

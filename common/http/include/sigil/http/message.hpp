@@ -2,8 +2,9 @@
 // Request and Response as handlers see them, plus helpers that build common answers.
 //
 // A handler gets the parsed Beast request, the path without its query, the values of `{name}`
-// segments of the route pattern, and the peer address. It returns a Beast response with status,
-// content type and body; the server fills in version, keep-alive and Content-Length.
+// segments of the route pattern, the peer address, and for HTTPS the client certificate. It returns
+// a Beast response with status, content type and body; the server fills in version, keep-alive and
+// Content-Length.
 //
 // Thread-safety: plain value types; a Request belongs to one connection coroutine.
 
@@ -15,6 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "sigil/base/error.hpp"
+#include "sigil/crypto/handles.hpp"
 
 namespace sigil::http {
 
@@ -28,6 +30,12 @@ struct Request {
   std::string query;  // without the `?`
   std::map<std::string, std::string, std::less<>> params;  // `{tenant}` -> "vsphere.local"
   std::string remote;                                      // peer "ip:port"
+  bool tls = false;                                        // arrived over HTTPS
+  /// The certificate the client presented in the TLS handshake (proof that it holds the key),
+  /// or null on plain HTTP or when none was sent. Without a client CA in the TLS context it is
+  /// NOT checked against any trust (crypto/tls_context.hpp): authenticate by comparing its DER
+  /// with the registered certificate, never by its subject.
+  crypto::X509Ptr peer_certificate;
   // Set by the handler to add `fault=...` to the access log line (e.g. "wst:FailedAuthentication").
   std::string fault;
 

@@ -19,16 +19,26 @@
 // finish (answered with `Connection: close`), and after ServerLimits::drain_timeout whatever is
 // left is closed by force. stop() returns when every connection coroutine has ended.
 //
-// The connection code is a template over the stream type so that TLS (beast::ssl_stream) plugs in
-// next to plain TCP; only plain HTTP is served today.
+// TLS: listen(addr, TlsOptions{context}) serves HTTPS with an SSL_CTX from
+// crypto::make_server_tls_context (protocol policy and client-certificate mode live there). A TLS
+// connection first completes its handshake within ServerLimits::handshake_timeout (a stop()
+// closes a connection still in its handshake), then runs the same request loop as plain HTTP.
+// Each Request carries `tls` and the client's certificate, if one was sent and accepted. After
+// a response with `Connection: close` the server sends close_notify and waits up to
+// linger_timeout for the client's; a client that just closes (stream_truncated) is fine.
+// set_tls_context() replaces the context for connections accepted afterwards (certificate
+// renewal without a restart); open connections keep the context they started with.
+// The connection code is a template over the stream type (tcp_stream or ssl_stream).
 //
 // Thread-safety: listen/start/stop/~Server are called from one non-io thread (main, a test).
-// stop() blocks and aborts if called on an io thread. open_connections() is thread-safe.
+// stop() blocks and aborts if called on an io thread. open_connections() and set_tls_context()
+// are thread-safe.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +46,7 @@
 
 #include "sigil/base/log.hpp"
 #include "sigil/base/result.hpp"
+#include "sigil/crypto/handles.hpp"
 #include "sigil/http/io_runtime.hpp"
 #include "sigil/http/router.hpp"
 
@@ -46,8 +57,9 @@ struct ServerLimits {
   std::chrono::milliseconds idle_timeout{60'000};    // between keep-alive requests
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
-  std::chrono::milliseconds drain_timeout{10'000};  // graceful stop, then force-close
-  std::chrono::milliseconds linger_timeout{1'000};  // reading leftovers after a 4xx+close
+  std::chrono::milliseconds drain_timeout{10'000};      // graceful stop, then force-close
+  std::chrono::milliseconds linger_timeout{1'000};      // reading leftovers after a 4xx+close
+  std::chrono::milliseconds handshake_timeout{10'000};  // TLS: accept to finished handshake
   std::uint32_t header_limit = 16U << 10;
   std::uint64_t body_limit = std::uint64_t{1} << 20;
   std::size_t max_connections = 1024;
@@ -78,6 +90,14 @@ class ServerObserver {
   virtual void on_internal_error(std::string_view listener) = 0;
   /// accept() failed (e.g. out of file descriptors); the listener retries after 100 ms.
   virtual void on_accept_failed(std::string_view listener) = 0;
+  /// A TLS handshake failed or timed out (legacy client, plain HTTP on the TLS port, refused
+  /// client certificate, scanner); the connection was closed.
+  virtual void on_tls_handshake_failed(std::string_view /*listener*/) {}
+};
+
+/// Makes a listener serve HTTPS.
+struct TlsOptions {
+  crypto::SslCtxPtr context;  // from crypto::make_server_tls_context; the server takes it
 };
 
 namespace detail {
@@ -93,8 +113,13 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds and listens on `host:port`. Fails with one clear message (bad address, in use, ...).
-  Result<boost::asio::ip::tcp::endpoint> listen(std::string_view host_port);
+  /// Binds and listens on `host:port`, serving HTTPS when `tls` is given. Fails with one clear
+  /// message (bad address, in use, no TLS context, ...).
+  Result<boost::asio::ip::tcp::endpoint> listen(std::string_view host_port,
+                                                std::optional<TlsOptions> tls = std::nullopt);
+  /// TLS listeners: connections accepted from now on use `context`; open ones keep theirs.
+  /// May be called from any thread. kInvalidArgument on a plain listener or a null context.
+  Result<void> set_tls_context(crypto::SslCtxPtr&& context);
   /// Starts accepting and logs `event=listener.started listener=NAME addr=HOST:PORT`.
   void start();
   /// Graceful stop (see above). Idempotent.
