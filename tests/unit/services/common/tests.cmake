@@ -8,7 +8,8 @@ if(NOT _sigil_service_unit)
     ${_dir}/cli_test.cpp
     ${_dir}/common_config_test.cpp
     ${_dir}/health_test.cpp
-    ${_dir}/request_metrics_test.cpp)
+    ${_dir}/request_metrics_test.cpp
+    ${_dir}/tls_setup_test.cpp)
   target_link_libraries(sigil_unit_tests PRIVATE sigil_service sigil_cli)
   target_compile_definitions(sigil_unit_tests PRIVATE SIGIL_PROJECT_VERSION="${PROJECT_VERSION}")
 endif()
