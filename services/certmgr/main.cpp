@@ -50,6 +50,8 @@ int run_service(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
   }
   service::ServiceHost host(kProgram.name, cfg.data, cfg.service, logger);
   if (auto r = host.start(); !r) return service::failure(kProgram, r.error());
+  logger.info("listener.skipped", {{"listener", "main"}, {"addr", cfg.service.listen},
+                                   {"reason", "the admin API is not served yet"}});
   host.wait_for_signal();
   host.stop();
   return service::kExitOk;

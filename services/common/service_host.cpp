@@ -42,9 +42,6 @@ Result<void> ServiceHost::start() {
   runtime_.start();
   metrics_server_->start();
   started_ = true;
-  logger_.info("listener.skipped", {{"listener", "main"},
-                                    {"addr", service_.listen},
-                                    {"reason", "the main HTTPS listener is not served yet"}});
   logger_.info(
       "service.started",
       {{"binary", binary_}, {"version", version()}, {"io_threads", runtime_.io_threads()}});

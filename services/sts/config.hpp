@@ -10,8 +10,18 @@
 
 namespace sigil::sts {
 
+// The HTTPS listener's certificate and the token issuer's name.
+struct TlsConfig {
+  std::string cert_file;  // PEM chain, leaf first; empty: HOME/tls/server.crt (self-signed)
+  std::string key_file;   // PEM private key; empty: HOME/tls/server.key
+  std::string hostname = "localhost";    // self-signed certificate name and token Issuer host
+  std::string client_cert = "optional";  // none | optional | required (mTLS solution users)
+};
+
 struct StsConfig {
   service::LogConfig log;
+  TlsConfig tls;
+  std::string default_tenant = "vsphere.local";  // served at /sts/STSService without a tenant
   service::DataConfig data;
   service::ServiceConfig service{.listen = "127.0.0.1:8443", .metrics_listen = "127.0.0.1:9443"};
 };

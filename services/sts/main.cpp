@@ -3,7 +3,8 @@
 #include <exception>
 #include <memory>
 
-#include "config.hpp"
+#include "sts/app.hpp"
+#include "sts/config.hpp"
 #include "sigil/service/cli.hpp"
 #include "sigil/service/service_host.hpp"
 
@@ -17,7 +18,8 @@ constexpr service::Program kProgram{
     .description =
         "The Sigil security token service: issues, renews and validates SAML 2.0 tokens over\n"
         "WS-Trust 1.3. Stateless; any number of replicas share one PostgreSQL database.\n"
-        "Serves /healthz, /readyz and /metrics on --metrics-listen.\n",
+        "Serves WS-Trust at https://LISTEN/sts/STSService/{tenant}, and /healthz, /readyz and\n"
+        "/metrics on --metrics-listen.\n",
     .commands = {},
     .epilog =
         "Exit status: 0 after a clean stop (SIGTERM/SIGINT), 1 when startup fails,\n"
@@ -43,7 +45,19 @@ int run(int argc, char** argv) {
 
   service::ServiceHost host(kProgram.name, frozen->data, frozen->service, **logger);
   if (auto r = host.start(); !r) return service::failure(kProgram, r.error());
+  std::unique_ptr<sts::StsApp> app;
+  if (frozen->data.db.empty()) {
+    // Without a database there is nothing to serve: stay up for /healthz, not ready.
+    (*logger)->warn("listener.skipped", {{"listener", "main"}, {"addr", frozen->service.listen},
+                                         {"reason", "no --db or SIGIL_DB; /readyz answers 503"}});
+  } else {
+    auto created = sts::StsApp::create(*frozen, host, **logger);
+    if (!created) return service::failure(kProgram, created.error());
+    app = std::move(*created);
+    if (auto r = app->start(); !r) return service::failure(kProgram, r.error());
+  }
   host.wait_for_signal();
+  if (app) app->stop();
   host.stop();
   return service::kExitOk;
 }

@@ -1,12 +1,15 @@
 #include "service_process.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "sigil/crypto/envelope.hpp"
 
 namespace sigil::testing {
 
@@ -22,7 +25,14 @@ Result<RunningService> RunningService::start(const std::string& binary,
                                              std::chrono::milliseconds wait) {
   SIGIL_TRY(TempDir dir, TempDir::create("sigil-svc-"));
   std::string err = (dir.path() / "stderr.log").string();
-  std::vector<std::string> argv{binary, "--metrics-listen", "127.0.0.1:0", "--threads", "2"};
+  // Hermetic by default: any free ports, and a home of its own with a master key (the TLS
+  // certificate sts creates goes there too). Later flags in `args` override these.
+  std::string home = (dir.path() / "home").string();
+  std::filesystem::create_directories(home);
+  SIGIL_TRY_VOID(crypto::create_master_key_file(home + "/master.key"));
+  std::vector<std::string> argv{binary,   "--metrics-listen", "127.0.0.1:0", "--listen",
+                                "127.0.0.1:0", "--threads",   "2",           "--home",
+                                home};
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions options;
   options.stderr_path = err;
@@ -94,3 +104,4 @@ std::vector<std::string> lines(std::string_view text) {
 }
 
 }  // namespace sigil::testing
+

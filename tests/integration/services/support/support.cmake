@@ -7,7 +7,7 @@ if(NOT _sigil_svc_support)
     ${PROJECT_SOURCE_DIR}/tests/integration/services/support/service_process.cpp)
   target_include_directories(sigil_integration_tests PRIVATE
     ${PROJECT_SOURCE_DIR}/tests/integration/services/support)
-  target_link_libraries(sigil_integration_tests PRIVATE sigil_http sigil_db)
+  target_link_libraries(sigil_integration_tests PRIVATE sigil_http sigil_db sigil_crypto)
   target_compile_definitions(sigil_integration_tests PRIVATE
     SIGIL_PROJECT_VERSION="${PROJECT_VERSION}")
   # The tests run the binaries, so build them first.

@@ -8,8 +8,7 @@
 //   host.stop();                                                         // graceful
 //
 // Logs: `event=listener.started listener=metrics addr=HOST:PORT` (the bound port; tests and
-// quickstart read it), `event=listener.skipped listener=main ...` until the main listener is
-// served, `event=service.started version=...`, `event=service.stopping signal=...`,
+// quickstart read it), `event=service.started version=...`, `event=service.stopping signal=...`,
 // `event=service.stopped`.
 //
 // Thread-safety: construct, start, wait_for_signal and stop from main's thread. registry() and
@@ -44,6 +43,8 @@ class ServiceHost {
 
   metrics::Registry& registry() { return registry_; }
   http::IoRuntime& runtime() { return runtime_; }
+  /// Counts requests of any listener into sigil_request_duration_seconds and friends.
+  http::ServerObserver& request_observer() { return request_metrics_; }
 
   /// Starts the threads and the metrics listener. Fails with one clear message.
   Result<void> start();

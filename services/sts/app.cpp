@@ -1,0 +1,82 @@
+#include "sts/app.hpp"
+
+#include "sigil/service/tls_setup.hpp"
+#include "sts/handlers/wstrust_endpoint.hpp"
+
+namespace sigil::sts {
+namespace {
+
+crypto::ClientCertMode client_cert_mode(std::string_view name) {
+  if (name == "required") return crypto::ClientCertMode::kRequired;
+  if (name == "none") return crypto::ClientCertMode::kNone;
+  return crypto::ClientCertMode::kOptional;
+}
+
+std::filesystem::path master_key_path(const StsConfig& cfg) {
+  if (!cfg.data.master_key_file.empty()) return cfg.data.master_key_file;
+  return std::filesystem::path(cfg.data.home) / "master.key";
+}
+
+}  // namespace
+
+StsApp::StsApp(const StsConfig& cfg, const log::Logger& log, crypto::MasterKey&& master_key)
+    : cfg_(cfg), log_(log), master_key_(std::move(master_key)) {}
+
+StsApp::~StsApp() { stop(); }
+
+Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::ServiceHost& host,
+                                               const log::Logger& log) {
+  auto master_key = crypto::load_master_key(master_key_path(cfg));
+  if (!master_key) {
+    return fail(master_key.error().code,
+                "cannot load the master key " + master_key_path(cfg).string() + ": " +
+                    master_key.error().message);
+  }
+  std::unique_ptr<StsApp> app(new StsApp(cfg, log, std::move(*master_key)));
+  SIGIL_TRY(app->xmlsec_, xml::XmlSecLibrary::create());
+  db::PoolOptions pool;
+  pool.max_connections = 16;
+  app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
+  app->identity_ = std::make_unique<identity::IdentitySource>(*app->pool_, app->clock_, log);
+  app->loader_ = std::make_unique<keys::SigningKeyLoader>(*app->pool_, app->master_key_, log);
+  app->key_cache_ = std::make_unique<handlers::KeyCache>(*app->loader_);
+  handlers::TokenServiceOptions options;
+  options.issuer_base = "https://" + cfg.tls.hostname;
+  app->tokens_ = std::make_unique<handlers::TokenService>(
+      *app->identity_, *app->key_cache_, app->clock_, log, host.registry(), std::move(options));
+  SIGIL_TRY_VOID(app->build_server(host));
+  return app;
+}
+
+Result<void> StsApp::build_server(service::ServiceHost& host) {
+  SIGIL_TRY(service::ServerCertificate cert,
+            service::load_or_create_server_certificate(cfg_.data.home, cfg_.tls.cert_file,
+                                                       cfg_.tls.key_file, cfg_.tls.hostname,
+                                                       clock_, log_));
+  crypto::ServerTlsConfig tls = service::server_tls_config(cert);
+  tls.client_cert_mode = client_cert_mode(cfg_.tls.client_cert);
+  tls.clock = &clock_;
+  SIGIL_TRY(crypto::SslCtxPtr context, crypto::make_server_tls_context(tls));
+  http::Router router;
+  handlers::add_wstrust_routes(router, *tokens_, log_, cfg_.default_tenant);
+  http::ServerLimits limits;
+  limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
+  server_ = std::make_unique<http::Server>(host.runtime(), "main", limits, std::move(router), log_,
+                                           &host.request_observer());
+  http::TlsOptions tls_options;
+  tls_options.context = std::move(context);
+  SIGIL_TRY(auto endpoint, server_->listen(cfg_.service.listen, std::move(tls_options)));
+  (void)endpoint;
+  return {};
+}
+
+Result<void> StsApp::start() {
+  server_->start();
+  return {};
+}
+
+void StsApp::stop() {
+  if (server_) server_->stop();
+}
+
+}  // namespace sigil::sts

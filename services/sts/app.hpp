@@ -1,0 +1,53 @@
+#pragma once
+// StsApp: the parts of sigil-sts behind its HTTPS listener, built from the frozen config once
+// the ServiceHost runs: libxml2/xmlsec, the PostgreSQL pool, the master key, the identity source,
+// the tenants' key sets and the token service, served at POST /sts/STSService/{tenant}.
+//
+// Thread-safety: create/start/stop from main's thread; the parts are thread-safe.
+
+#include <memory>
+
+#include "sigil/base/clock.hpp"
+#include "sigil/crypto/envelope.hpp"
+#include "sigil/db/connection.hpp"
+#include "sigil/http/server.hpp"
+#include "sigil/service/service_host.hpp"
+#include "sigil/xml/library.hpp"
+#include "sts/config.hpp"
+#include "sts/handlers/key_cache.hpp"
+#include "sts/handlers/token_service.hpp"
+#include "sts/identity/identity_source.hpp"
+#include "sts/keys/tenant_keys.hpp"
+
+namespace sigil::sts {
+
+class StsApp {
+ public:
+  // Everything that can fail at startup fails here, with one clear message.
+  static Result<std::unique_ptr<StsApp>> create(const StsConfig& cfg, service::ServiceHost& host,
+                                                const log::Logger& log);
+  ~StsApp();
+  StsApp(const StsApp&) = delete;
+  StsApp& operator=(const StsApp&) = delete;
+
+  Result<void> start();
+  void stop();
+
+ private:
+  StsApp(const StsConfig& cfg, const log::Logger& log, crypto::MasterKey&& master_key);
+  Result<void> build_server(service::ServiceHost& host);
+
+  const StsConfig& cfg_;
+  const log::Logger& log_;
+  SystemClock clock_;
+  std::unique_ptr<xml::XmlSecLibrary> xmlsec_;
+  crypto::MasterKey master_key_;
+  std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<identity::IdentitySource> identity_;
+  std::unique_ptr<keys::SigningKeyLoader> loader_;
+  std::unique_ptr<handlers::KeyCache> key_cache_;
+  std::unique_ptr<handlers::TokenService> tokens_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace sigil::sts
