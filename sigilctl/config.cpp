@@ -18,6 +18,21 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
                       "URL", "status: sigil-certmgr metrics/health listener"},
                      &cfg->certmgr_metrics);
   service::bind_log_options(options, &cfg->log);
+  service::bind_data_options(options, &cfg->data);
+  options.add_string({"tenant", "--tenant", "SIGIL_TENANT", "NAME", "tenant a verb acts on"},
+                     &cfg->tenant);
+  options.add_string_list({"group", "--group", "", "GROUP",
+                           "user, solution-user add: a group (repeatable)"},
+                          &cfg->groups);
+  options.add_bool({"password_stdin", "--password-stdin", "", "",
+                    "user add: read the password from standard input (first line)"},
+                   &cfg->password_stdin);
+  options.add_string({"cert", "--cert", "", "FILE", "solution-user add: certificate (PEM)"},
+                     &cfg->cert_file);
+  options.add_string({"first_name", "--first-name", "", "NAME", "user add: given name"},
+                     &cfg->first_name);
+  options.add_string({"last_name", "--last-name", "", "NAME", "user add: surname"},
+                     &cfg->last_name);
 }
 
 }  // namespace sigil::ctl

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sigil/base/config.hpp"
 #include "sigil/service/common_config.hpp"
@@ -18,6 +19,15 @@ struct SigilctlConfig {
   std::string server = "https://127.0.0.1:8444";  // certmgr admin API (verbs to come)
   bool json = false;
   std::int64_t timeout_ms = 5000;
+  // Verbs that still talk to PostgreSQL directly (tenant, user, solution-user) until
+  // certmgr's admin API exists: the database and master key, as the services take them.
+  service::DataConfig data;
+  std::string tenant = "vsphere.local";
+  std::vector<std::string> groups;  // --group, repeatable
+  bool password_stdin = false;
+  std::string cert_file;
+  std::string first_name;
+  std::string last_name;
   // `status`
   std::string sts_metrics = "http://127.0.0.1:9443";
   std::string certmgr_metrics = "http://127.0.0.1:9444";

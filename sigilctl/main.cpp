@@ -8,6 +8,8 @@
 #include "config.hpp"
 #include "sigil/service/cli.hpp"
 #include "status.hpp"
+#include "tenant.hpp"
+#include "user.hpp"
 
 namespace {
 
@@ -24,6 +26,11 @@ struct Verb {
 constexpr Verb kVerbs[] = {
     {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
      ctl::run_status},
+    {"tenant", "create a tenant with its signing key; list tenants", ctl::kTenantHelp,
+     ctl::run_tenant},
+    {"user", "add, list and remove local users", ctl::kUserHelp, ctl::run_user},
+    {"solution-user", "add and list certificate-authenticated users", ctl::kSolutionUserHelp,
+     ctl::run_solution_user},
 };
 
 const Verb* find_verb(std::string_view name) {
@@ -41,10 +48,15 @@ std::string verb_help(std::string_view name) {
 constexpr service::Program kProgram{
     .name = "sigilctl",
     .synopsis = "sigilctl [OPTIONS] VERB [ARGS]",
-    .description = "Operator CLI for Sigil. Talks to the services over HTTP only.\n",
+    .description = "Operator CLI for Sigil.\n",
     .commands =
         "Verbs:\n"
-        "  status    health and readiness of sigil-sts and sigil-certmgr\n"
+        "  status          health and readiness of sigil-sts and sigil-certmgr\n"
+        "  tenant          create a tenant with its signing key; list tenants\n"
+        "  user            add, list and remove local users\n"
+        "  solution-user   add and list certificate-authenticated users\n"
+        "(tenant, user and solution-user write PostgreSQL directly (--db) until certmgr's\n"
+        "admin API exists.)\n"
         "\n"
         "`sigilctl VERB --help` describes one verb.\n",
     .epilog =

@@ -1,0 +1,30 @@
+#pragma once
+// `sigilctl user add NAME [--group G]... --password-stdin | user list | user remove NAME` and
+// `sigilctl solution-user add NAME --cert FILE [--group G]... | solution-user list`
+// (PostgreSQL directly for now; see local_db.hpp).
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "config.hpp"
+
+namespace sigil::ctl {
+
+inline constexpr char kUserHelp[] =
+    "Usage: sigilctl [--tenant T] user add NAME [--group G]... --password-stdin\n"
+    "                [--first-name N] [--last-name N]\n"
+    "       sigilctl [--tenant T] user list | user remove NAME\n"
+    "The password is read from the first line of standard input and stored as an scrypt hash.\n";
+
+inline constexpr char kSolutionUserHelp[] =
+    "Usage: sigilctl [--tenant T] solution-user add NAME --cert FILE [--group G]...\n"
+    "       sigilctl [--tenant T] solution-user list\n"
+    "A solution user is identified by its exact certificate (SHA-256 of the DER).\n";
+
+int run_user(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
+             std::FILE* err);
+int run_solution_user(const SigilctlConfig& cfg, std::span<const std::string> args,
+                      std::FILE* out, std::FILE* err);
+
+}  // namespace sigil::ctl
