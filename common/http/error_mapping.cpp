@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "sigil/base/result.hpp"
+#include "sigil/base/xml_text.hpp"
 
 namespace sigil::http {
 namespace {
@@ -74,37 +75,6 @@ std::string_view fault_namespace_uri(FaultNamespace ns) {
   return ns == FaultNamespace::kWsse ? kWsseNamespace : kWstNamespace;
 }
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids C0 controls other than tab, LF and CR; CR would be normalised away.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 std::string soap_fault_body(const Error& error) {
   const ErrorMapping& m = error_mapping(error.code);
@@ -117,7 +87,7 @@ std::string soap_fault_body(const Error& error) {
   out += R"(">ns0:)";
   out += m.fault_local;
   out += "</faultcode><faultstring>";
-  out += xml_escape(client_text(error));
+  out += escape_xml_text(client_text(error));
   out += "</faultstring></S:Fault></S:Body></S:Envelope>";
   return out;
 }

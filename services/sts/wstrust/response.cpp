@@ -1,5 +1,7 @@
 #include "sts/wstrust/response.hpp"
 
+#include "sigil/base/xml_text.hpp"
+
 #include "sigil/base/result.hpp"
 #include "sigil/base/time_format.hpp"
 
@@ -30,34 +32,6 @@ std::string wst_declarations(bool with_wsu) {
   return out;
 }
 
-// Character data; one line, and nothing XML cannot carry.
-std::string escape_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\r':
-        out += "&#xD;";
-        break;
-      case '\n':
-        out += "&#xA;";
-        break;
-      default:
-        out += (static_cast<unsigned char>(c) < 0x20 && c != '\t') ? '?' : c;
-    }
-  }
-  return out;
-}
-
 std::string_view boolean(bool v) { return v ? "true" : "false"; }
 
 // The RSTR body shared by Issue and Renew; `declarations` go on its start tag.
@@ -76,7 +50,7 @@ std::string token_rstr(const IssuedToken& t, std::string_view declarations) {
          std::string(t.holder_of_key ? uri::kWstKeyTypePublicKey : uri::kWstKeyTypeBearer) +
          "</wst:KeyType>";
   out +=
-      "<wst:SignatureAlgorithm>" + escape_text(t.signature_algorithm) + "</wst:SignatureAlgorithm>";
+      "<wst:SignatureAlgorithm>" + escape_xml_text(t.signature_algorithm) + "</wst:SignatureAlgorithm>";
   out += "</wst:RequestSecurityTokenResponse>";
   return out;
 }
@@ -124,7 +98,7 @@ std::string validate_response(bool valid, std::string_view reason) {
   rstr += "<wst:Status><wst:Code>";
   rstr += valid ? uri::kWstStatusValid : uri::kWstStatusInvalid;
   rstr += "</wst:Code>";
-  if (!reason.empty()) rstr += "<wst:Reason>" + escape_text(reason) + "</wst:Reason>";
+  if (!reason.empty()) rstr += "<wst:Reason>" + escape_xml_text(reason) + "</wst:Reason>";
   rstr += "</wst:Status></wst:RequestSecurityTokenResponse>";
   return envelope(rstr);
 }
