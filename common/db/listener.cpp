@@ -45,8 +45,8 @@ Result<std::optional<Notification>> Listener::wait(std::chrono::milliseconds tim
   try {
     conn_->get_notifs();  // those already received
     while (pending_.empty()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+      // Rounded up: truncating could return up to 1 us before the deadline.
+      const auto left = std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now());
       if (left.count() <= 0) return std::optional<Notification>();
       conn_->await_notification(static_cast<long>(left.count() / 1'000'000),
                                 static_cast<long>(left.count() % 1'000'000));
