@@ -1,7 +1,6 @@
 // sigilctl: the operator CLI. Wiring only: global options, the verb table, dispatch. Each verb
 // lives in its own file (STYLE.md §1) and talks to the services over HTTP only.
 #include <cstdio>
-#include <exception>
 #include <span>
 #include <string>
 
@@ -85,14 +84,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // STYLE.md §3: main is one of the three places that catch exceptions.
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    return service::failure(kProgram,
-                            make_error(Errc::kInternal, "unexpected exception", e.what()));
-  } catch (...) {
-    return service::failure(kProgram, make_error(Errc::kInternal, "unexpected exception"));
-  }
-}
+int main(int argc, char** argv) { return sigil::service::run_main(kProgram, run, argc, argv); }

@@ -2,7 +2,6 @@
 // (STYLE.md §1).
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <memory>
 
 #include "config.hpp"
@@ -78,14 +77,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // STYLE.md §3: main is one of the three places that catch exceptions.
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    return service::failure(kProgram,
-                            make_error(Errc::kInternal, "unexpected exception", e.what()));
-  } catch (...) {
-    return service::failure(kProgram, make_error(Errc::kInternal, "unexpected exception"));
-  }
-}
+int main(int argc, char** argv) { return sigil::service::run_main(kProgram, run, argc, argv); }

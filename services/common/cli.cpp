@@ -1,5 +1,7 @@
 #include "sigil/service/cli.hpp"
 
+#include <exception>
+
 #ifndef SIGIL_VERSION
 #error "SIGIL_VERSION must be defined by CMake (PROJECT_VERSION)"
 #endif
@@ -71,6 +73,16 @@ int usage_error(const Program& program, std::string_view message, std::FILE* err
 int failure(const Program& program, const Error& error, std::FILE* err) {
   print(err, std::string(program.name) + ": error: " + one_line(error.to_string()) + "\n");
   return kExitFailure;
+}
+
+int run_main(const Program& program, int (*run)(int, char**), int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return failure(program, make_error(Errc::kInternal, "unexpected exception", e.what()));
+  } catch (...) {
+    return failure(program, make_error(Errc::kInternal, "unexpected exception"));
+  }
 }
 
 }  // namespace sigil::service

@@ -1,6 +1,5 @@
 // sigil-sts: the token service. Wiring only (STYLE.md §1): parse the configuration, build the
 // host, run until SIGTERM.
-#include <exception>
 #include <memory>
 
 #include "sts/app.hpp"
@@ -64,14 +63,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // STYLE.md §3: main is one of the three places that catch exceptions.
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    return service::failure(kProgram,
-                            make_error(Errc::kInternal, "unexpected exception", e.what()));
-  } catch (...) {
-    return service::failure(kProgram, make_error(Errc::kInternal, "unexpected exception"));
-  }
-}
+int main(int argc, char** argv) { return sigil::service::run_main(kProgram, run, argc, argv); }
