@@ -42,16 +42,41 @@ Readiness ReadinessProbe::probe_database() {
 }
 
 void ReadinessProbe::record(const Readiness& r) {
-  bool changed = false;
   {
     std::lock_guard lock(mu_);
-    changed = !last_ || last_->ready != r.ready;
     last_ = r;
     last_at_ = clock_.now();
     in_flight_ = false;
   }
-  ready_gauge_.set(r.ready ? 1 : 0);
   if (!r.ready && pool_) failures_.inc();
+}
+
+void ReadinessProbe::add_condition(std::function<std::string()> holds) {
+  std::lock_guard lock(mu_);
+  conditions_.push_back(std::move(holds));
+}
+
+Readiness ReadinessProbe::apply_conditions(Readiness db) {
+  if (!db.ready) return db;
+  std::vector<std::function<std::string()>> conditions;
+  {
+    std::lock_guard lock(mu_);
+    conditions = conditions_;
+  }
+  for (const auto& holds : conditions) {
+    if (std::string reason = holds(); !reason.empty()) return {false, std::move(reason)};
+  }
+  return db;
+}
+
+void ReadinessProbe::report(const Readiness& r) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    changed = !reported_ || *reported_ != r.ready;
+    reported_ = r.ready;
+  }
+  ready_gauge_.set(r.ready ? 1 : 0);
   if (!changed) return;
   if (r.ready) {
     logger_.info("readiness.changed", {{"ready", true}});
@@ -61,15 +86,23 @@ void ReadinessProbe::record(const Readiness& r) {
 }
 
 net::awaitable<Readiness> ReadinessProbe::check() {
+  std::optional<Readiness> cached;
   {
     std::lock_guard lock(mu_);
-    if (last_ && clock_.now() - last_at_ < cache_for_) co_return *last_;
-    if (in_flight_) co_return last_.value_or(Readiness{false, "readiness check in progress"});
-    in_flight_ = true;
+    if (last_ && clock_.now() - last_at_ < cache_for_) {
+      cached = *last_;
+    } else if (in_flight_) {
+      cached = last_.value_or(Readiness{false, "readiness check in progress"});
+    } else {
+      in_flight_ = true;
+    }
   }
-  Readiness r =
-      co_await http::run_blocking(runtime_.blocking(), [this] { return probe_database(); });
-  record(r);
+  if (!cached) {
+    cached = co_await http::run_blocking(runtime_.blocking(), [this] { return probe_database(); });
+    record(*cached);
+  }
+  Readiness r = apply_conditions(std::move(*cached));
+  report(r);
   co_return r;
 }
 

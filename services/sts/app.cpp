@@ -39,7 +39,15 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
   app->identity_ = std::make_unique<identity::IdentitySource>(*app->pool_, app->clock_, log);
   app->loader_ = std::make_unique<keys::SigningKeyLoader>(*app->pool_, app->master_key_, log);
-  app->key_cache_ = std::make_unique<handlers::KeyCache>(*app->loader_);
+  handlers::KeyCacheOptions cache;
+  cache.conninfo = cfg.data.db;
+  cache.poll_interval = std::chrono::milliseconds(cfg.keyset_poll_interval_ms);
+  app->key_cache_ = std::make_unique<handlers::KeyCache>(*app->loader_, *app->pool_, log,
+                                                         host.registry(), std::move(cache));
+  handlers::KeyCache* key_cache = app->key_cache_.get();
+  host.readiness().add_condition([key_cache]() -> std::string {
+    return key_cache->ready() ? std::string() : "signing key sets not loaded yet";
+  });
   handlers::TokenServiceOptions options;
   options.issuer_base = "https://" + cfg.tls.hostname;
   app->tokens_ = std::make_unique<handlers::TokenService>(
@@ -71,12 +79,14 @@ Result<void> StsApp::build_server(service::ServiceHost& host) {
 }
 
 Result<void> StsApp::start() {
+  key_cache_->start();
   server_->start();
   return {};
 }
 
 void StsApp::stop() {
   if (server_) server_->stop();
+  if (key_cache_) key_cache_->stop();
 }
 
 }  // namespace sigil::sts

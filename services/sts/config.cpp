@@ -23,6 +23,11 @@ void bind_options(config::OptionSet& options, StsConfig* cfg) {
   options.add_string({"default_tenant", "--default-tenant", "SIGIL_STS_DEFAULT_TENANT", "NAME",
                       "tenant served at /sts/STSService (no tenant in the path)"},
                      &cfg->default_tenant);
+  options.add_int({"keyset.poll_interval_ms", "--keyset-poll-interval-ms",
+                   "SIGIL_STS_KEYSET_POLL_INTERVAL_MS", "MS",
+                   "how often key set generations are polled, the fallback when the LISTEN "
+                   "connection for key set changes is down"},
+                  &cfg->keyset_poll_interval_ms, 100, 3'600'000);
 }
 
 Result<void> validate(const StsConfig& cfg) { return service::validate(cfg.service); }

@@ -22,6 +22,8 @@ struct StsConfig {
   service::LogConfig log;
   TlsConfig tls;
   std::string default_tenant = "vsphere.local";  // served at /sts/STSService without a tenant
+  // Fallback to LISTEN/NOTIFY: how often every tenant's key set generation is polled.
+  std::int64_t keyset_poll_interval_ms = 5000;
   service::DataConfig data;
   service::ServiceConfig service{.listen = "127.0.0.1:8443", .metrics_listen = "127.0.0.1:9443"};
 };

@@ -45,6 +45,8 @@ class ServiceHost {
   http::IoRuntime& runtime() { return runtime_; }
   /// Counts requests of any listener into sigil_request_duration_seconds and friends.
   http::ServerObserver& request_observer() { return request_metrics_; }
+  /// /readyz: the database check, plus the conditions a service adds.
+  ReadinessProbe& readiness() { return readiness_; }
 
   /// Starts the threads and the metrics listener. Fails with one clear message.
   Result<void> start();
