@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <thread>
 
 #include "pg_safety_net.hpp"
 #include "process_exec.hpp"
@@ -103,24 +104,43 @@ Result<void> PgCluster::init() {
                 "initdb");
 }
 
+Result<void> PgCluster::start_on(int port) {
+  const std::string server_options =
+      "-k " + dir_ + " -c listen_addresses=127.0.0.1 -p " + std::to_string(port) +
+      " -c max_connections=" + std::to_string(options_.max_connections) +
+      " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      " -c shared_buffers=32MB -c unix_socket_permissions=0777";
+  return run_pg({options_.bin_dir + "/pg_ctl", "start", "-w", "-t", "60", "-D", dir_ + "/data",
+                 "-l", log_path(), "-o", server_options},
+                "pg_ctl start");
+}
+
 Result<void> PgCluster::start_server() {
   Result<void> last = fail(Errc::kInternal, "pg_ctl start was not attempted");
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
     SIGIL_TRY(port_, free_port());
-    const std::string server_options =
-        "-k " + dir_ + " -c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
-        " -c max_connections=" + std::to_string(options_.max_connections) +
-        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        " -c shared_buffers=32MB -c unix_socket_permissions=0777";
-    last = run_pg({options_.bin_dir + "/pg_ctl", "start", "-w", "-t", "60", "-D", dir_ + "/data",
-                   "-l", log_path(), "-o", server_options},
-                  "pg_ctl start");
+    last = start_on(port_);
     if (last) break;
     // A lost race for the port, most likely: make sure nothing half-started stays, retry.
     (void)run_pg({options_.bin_dir + "/pg_ctl", "stop", "-m", "immediate", "-D", dir_ + "/data"},
                  "pg_ctl stop");
   }
   if (!last) return last;
+  postmaster_pid_ = internal::read_postmaster_pid(dir_ + "/data");
+  registry_slot_ = internal::register_cluster(dir_, postmaster_pid_);
+  return {};
+}
+
+Result<void> PgCluster::restart(std::chrono::milliseconds down_for) {
+  if (stopped_) return fail(Errc::kInvalidArgument, "the cluster was stopped for good");
+  SIGIL_TRY_VOID(run_pg({options_.bin_dir + "/pg_ctl", "stop", "-m", "fast", "-w", "-t", "30", "-D",
+                         dir_ + "/data"},
+                        "pg_ctl stop"));
+  internal::unregister_cluster(registry_slot_);
+  registry_slot_ = -1;
+  postmaster_pid_ = 0;
+  std::this_thread::sleep_for(down_for);
+  SIGIL_TRY_VOID(start_on(port_));  // same port: clients reconnect to the same conninfo
   postmaster_pid_ = internal::read_postmaster_pid(dir_ + "/data");
   registry_slot_ = internal::register_cluster(dir_, postmaster_pid_);
   return {};

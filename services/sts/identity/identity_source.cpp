@@ -32,8 +32,29 @@ Result<TenantPolicy> IdentitySource::load_tenant(std::string_view tenant) {
   auto row = db::transact(pool_, "load tenant", [&](pqxx::dbtransaction& tx) {
     return db::TenantStore(tx).find(tenant);
   });
-  if (!row) return unexpected(std::move(row).error());
-  return policy_of(*row);
+  if (!row) {
+    if (row.error().code == Errc::kUnavailable) return stale_policy(tenant, std::move(row).error());
+    return unexpected(std::move(row).error());
+  }
+  TenantPolicy policy = policy_of(*row);
+  std::lock_guard lock(stale_mu_);
+  if (stale_logged_) log_.info("tenant.policy_fresh", {{"tenant", policy.name}});
+  stale_logged_ = false;
+  last_policy_.insert_or_assign(std::string(tenant), policy);
+  return policy;
+}
+
+Result<TenantPolicy> IdentitySource::stale_policy(std::string_view tenant, Error unavailable) {
+  std::lock_guard lock(stale_mu_);
+  auto it = last_policy_.find(tenant);
+  if (it == last_policy_.end()) return unexpected(std::move(unavailable));
+  if (!stale_logged_) {
+    log_.warn("tenant.policy_stale", {{"tenant", it->second.name},
+                                      {"message", unavailable.message},
+                                      {"using", "last policy read"}});
+    stale_logged_ = true;
+  }
+  return it->second;
 }
 
 Result<IdentitySource::UserLookup> IdentitySource::load_user(std::string_view tenant,

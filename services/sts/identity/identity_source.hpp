@@ -33,6 +33,8 @@
 // Thread-safety: thread-safe; the pool, clock and logger must outlive the source.
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +64,9 @@ class IdentitySource {
       : pool_(pool), clock_(clock), log_(logger) {}
 
   /// The tenant's token and lockout policy. kNotFound for an unknown tenant.
+  /// While PostgreSQL is unreachable it answers with the last policy it read for the tenant
+  /// (warn log tenant.policy_stale, once per outage), so that tokens keep validating against
+  /// the in-memory key sets through a database restart; kUnavailable when it has none.
   Result<TenantPolicy> load_tenant(std::string_view tenant);
 
   /// Checks a password login. `username` may be "name", "name@tenant" or "tenant\name"; the
@@ -92,6 +97,7 @@ class IdentitySource {
     std::optional<db::SolutionUserRow> solution_user;
   };
   Result<UserLookup> load_user(std::string_view tenant, std::string_view name);
+  Result<TenantPolicy> stale_policy(std::string_view tenant, Error unavailable);
   Result<SubjectLookup> load_subject(std::string_view tenant, std::string_view name,
                                      SubjectKind kind);
   Result<SubjectLookup> load_certificate_user(std::string_view tenant,
@@ -114,6 +120,10 @@ class IdentitySource {
   db::ConnectionPool& pool_;
   const Clock& clock_;
   const log::Logger& log_;
+
+  std::mutex stale_mu_;  // guards the two below
+  std::map<std::string, TenantPolicy, std::less<>> last_policy_;
+  bool stale_logged_ = false;
 };
 
 }  // namespace sigil::sts::identity

@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,10 @@ class PgCluster {
   /// Stops the server and removes its directory. Idempotent.
   void stop() noexcept;
 
+  /// Stops the server (fast shutdown: clients are disconnected), waits `down_for`, and starts
+  /// it again on the same port and socket, keeping every database.
+  Result<void> restart(std::chrono::milliseconds down_for = std::chrono::milliseconds(0));
+
   /// The cluster directory; also the unix socket directory.
   const std::string& socket_dir() const noexcept { return dir_; }
   int port() const noexcept { return port_; }
@@ -60,6 +65,7 @@ class PgCluster {
   PgCluster(std::string dir, const PgClusterOptions& options);
   Result<void> init();
   Result<void> start_server();
+  Result<void> start_on(int port);
   Result<void> run_pg(const std::vector<std::string>& argv, std::string_view what) const;
 
   std::string dir_;
