@@ -27,8 +27,48 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_bool({"password_stdin", "--password-stdin", "", "",
                     "user add: read the password from standard input (first line)"},
                    &cfg->password_stdin);
-  options.add_string({"cert", "--cert", "", "FILE", "solution-user add: certificate (PEM)"},
+  options.add_string({"cert", "--cert", "", "FILE",
+                      "solution-user add, signing-cert import: certificate (PEM)"},
                      &cfg->cert_file);
+  options.add_string({"key", "--key", "", "FILE", "signing-cert import: private key (PEM)"},
+                     &cfg->key_file);
+  options.add_string({"chain", "--chain", "", "FILE",
+                      "signing-cert import: issuer certificates up to the root (PEM)"},
+                     &cfg->chain_file);
+  options.add_bool({"dry_run", "--dry-run", "", "",
+                    "signing-cert import, rotate: report what would change, change nothing"},
+                   &cfg->dry_run);
+  options.add_bool({"force", "--force", "", "",
+                    "signing-cert import: accept warnings (short remaining validity, ...)"},
+                   &cfg->force);
+  options.add_bool({"activate", "--activate", "", "",
+                    "signing-cert import: make the imported key active at once"},
+                   &cfg->activate);
+  options.add_choice({"signing_cert.key_type", "--key-type", "", "rsa-2048|rsa-3072|ecdsa-p256",
+                      "signing-cert add, refresh: type of the new key"},
+                     &cfg->key_type, {"rsa-2048", "rsa-3072", "ecdsa-p256"});
+  options.add_int({"signing_cert.validity_days", "--validity-days", "", "N",
+                   "signing-cert add, refresh: validity of the new certificate"},
+                  &cfg->validity_days, 1, 36525);
+  const struct {
+    const char* column;
+    const char* flag;
+    std::string* target;
+  } policy[] = {
+      {"clock_tolerance_s", "--clock-tolerance-s", &cfg->clock_tolerance_s},
+      {"max_bearer_lifetime_s", "--max-bearer-lifetime-s", &cfg->max_bearer_lifetime_s},
+      {"max_hok_lifetime_s", "--max-hok-lifetime-s", &cfg->max_hok_lifetime_s},
+      {"max_renew_count", "--max-renew-count", &cfg->max_renew_count},
+      {"max_delegation_count", "--max-delegation-count", &cfg->max_delegation_count},
+      {"lockout_max_failures", "--lockout-max-failures", &cfg->lockout_max_failures},
+      {"lockout_window_s", "--lockout-window-s", &cfg->lockout_window_s},
+      {"lockout_duration_s", "--lockout-duration-s", &cfg->lockout_duration_s},
+  };
+  for (const auto& p : policy) {
+    options.add_string({std::string("policy.") + p.column, p.flag, "", "N",
+                        std::string("tenant set-policy: ") + p.column + " (unset: unchanged)"},
+                       p.target);
+  }
   options.add_string({"first_name", "--first-name", "", "NAME", "user add: given name"},
                      &cfg->first_name);
   options.add_string({"last_name", "--last-name", "", "NAME", "user add: surname"},

@@ -28,6 +28,23 @@ struct SigilctlConfig {
   std::string cert_file;
   std::string first_name;
   std::string last_name;
+  // signing-cert add / refresh / import, rotate
+  std::string key_type = "rsa-2048";
+  std::int64_t validity_days = 3653;
+  std::string key_file;
+  std::string chain_file;
+  bool dry_run = false;
+  bool force = false;
+  bool activate = false;
+  // tenant set-policy: empty = unchanged (strings, so "unset" is distinguishable)
+  std::string clock_tolerance_s;
+  std::string max_bearer_lifetime_s;
+  std::string max_hok_lifetime_s;
+  std::string max_renew_count;
+  std::string max_delegation_count;
+  std::string lockout_max_failures;
+  std::string lockout_window_s;
+  std::string lockout_duration_s;
   // `status`
   std::string sts_metrics = "http://127.0.0.1:9443";
   std::string certmgr_metrics = "http://127.0.0.1:9444";

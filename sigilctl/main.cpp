@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "sigil/service/cli.hpp"
+#include "signing_cert.hpp"
 #include "status.hpp"
 #include "tenant.hpp"
 #include "user.hpp"
@@ -25,11 +26,15 @@ struct Verb {
 constexpr Verb kVerbs[] = {
     {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
      ctl::run_status},
-    {"tenant", "create a tenant with its signing key; list tenants", ctl::kTenantHelp,
+    {"tenant", "create, list and show tenants; set their token policy", ctl::kTenantHelp,
      ctl::run_tenant},
     {"user", "add, list and remove local users", ctl::kUserHelp, ctl::run_user},
     {"solution-user", "add and list certificate-authenticated users", ctl::kSolutionUserHelp,
      ctl::run_solution_user},
+    {"signing-cert", "the tenant's token-signing key set: list, show, add, activate, refresh, import",
+     ctl::kSigningCertHelp, ctl::run_signing_cert},
+    {"rotate", "preview a rotation: which live tokens a key removal would strand",
+     ctl::kRotateHelp, ctl::run_rotate},
 };
 
 const Verb* find_verb(std::string_view name) {
@@ -51,11 +56,13 @@ constexpr service::Program kProgram{
     .commands =
         "Verbs:\n"
         "  status          health and readiness of sigil-sts and sigil-certmgr\n"
-        "  tenant          create a tenant with its signing key; list tenants\n"
+        "  tenant          create, list and show tenants; set their token policy\n"
         "  user            add, list and remove local users\n"
         "  solution-user   add and list certificate-authenticated users\n"
-        "(tenant, user and solution-user write PostgreSQL directly (--db) until certmgr's\n"
-        "admin API exists.)\n"
+        "  signing-cert    the token-signing key set: list, show, add, activate, refresh, import\n"
+        "  rotate          --dry-run: which live tokens removing a signing key would strand\n"
+        "(tenant, user, solution-user, signing-cert and rotate use PostgreSQL directly (--db)\n"
+        "until certmgr's admin API exists.)\n"
         "\n"
         "`sigilctl VERB --help` describes one verb.\n",
     .epilog =

@@ -1,5 +1,6 @@
 #pragma once
-// `sigilctl tenant create NAME | tenant list` (PostgreSQL directly for now; see local_db.hpp).
+// `sigilctl tenant create NAME | list | show NAME | set-policy NAME [--<field> N]...`
+// (PostgreSQL directly for now; see local_db.hpp).
 // create also gives the tenant its first signing key: RSA-2048 with a self-signed certificate
 // valid for 10 years, sealed under the master key, active at once.
 
@@ -12,10 +13,20 @@
 namespace sigil::ctl {
 
 inline constexpr char kTenantHelp[] =
-    "Usage: sigilctl tenant create NAME | tenant list   [--db CONNINFO] [--json]\n"
+    "Usage: sigilctl tenant create NAME | list | show NAME     [--db CONNINFO] [--json]\n"
+    "       sigilctl tenant set-policy NAME [--clock-tolerance-s N] [--max-bearer-lifetime-s N]\n"
+    "            [--max-hok-lifetime-s N] [--max-renew-count N] [--max-delegation-count N]\n"
+    "            [--lockout-max-failures N] [--lockout-window-s N] [--lockout-duration-s N]\n"
     "create: a tenant with a signing key (RSA-2048, self-signed, 10 years) sealed under the\n"
-    "master key (--master-key-file, default HOME/master.key). Talks to PostgreSQL directly\n"
-    "until certmgr's admin API exists.\n";
+    "master key (--master-key-file, default HOME/master.key).\n"
+    "show: the token and lockout policy, keyset generation, active key and key retention\n"
+    "(how long a key verifies after it stops signing: max(bearer, HoK * (renewals + 1)) +\n"
+    "clock tolerance).\n"
+    "set-policy: changes the given fields only (ranges: clock tolerance 0..3600 s, lifetimes\n"
+    "1 s..365 days, renewals 0..1000, delegations 0..100, lockout failures 1..1000, window\n"
+    "1..86400 s, duration 0 s..365 days); audit-logged. Shorter lifetimes never strand a\n"
+    "token the active key already signed.\n"
+    "Talks to PostgreSQL directly until certmgr's admin API exists.\n";
 
 int run_tenant(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
                std::FILE* err);

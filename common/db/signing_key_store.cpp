@@ -178,6 +178,103 @@ Result<std::vector<SigningKeyRow>> SigningKeyStore::list_verifying(std::int64_t 
   }
 }
 
+Result<std::vector<SigningKeyRow>> SigningKeyStore::list_verifying(std::int64_t tenant_id,
+                                                                   TimePoint now) {
+  try {
+    std::vector<SigningKeyRow> keys;
+    for (const auto& row : tx_.exec_params(
+             "SELECT " + columns() +
+                 " FROM signing_keys WHERE tenant_id = $1 AND (state = 'active' OR "
+                 "(state = 'verify-only' AND verify_until > " +
+                 param_ts(2) +
+                 ")) ORDER BY state = 'active' DESC, deactivated_at DESC NULLS LAST, id DESC",
+             tenant_id, to_unix_us(now))) {
+      keys.push_back(key_of(row));
+    }
+    return keys;
+  } catch (...) {
+    return unexpected(current_db_error("list verifying signing keys"));
+  }
+}
+
+Result<SigningKeyRow> SigningKeyStore::find(std::int64_t tenant_id, std::string_view key_id) {
+  try {
+    const pqxx::result r = tx_.exec_params(
+        "SELECT " + columns() + " FROM signing_keys WHERE tenant_id = $1 AND key_id = $2",
+        tenant_id, std::string(key_id));
+    if (r.empty()) {
+      return fail(Errc::kKeyNotFound, "no signing key " + std::string(key_id) + " in this tenant");
+    }
+    return key_of(r[0]);
+  } catch (...) {
+    return unexpected(current_db_error("find signing key"));
+  }
+}
+
+Result<std::vector<SigningKeyRow>> SigningKeyStore::retire_due(std::int64_t tenant_id,
+                                                               TimePoint now) {
+  try {
+    std::vector<SigningKeyRow> retired;
+    for (const auto& row :
+         tx_.exec_params("SELECT " + columns() +
+                             " FROM signing_keys WHERE tenant_id = $1 AND state = 'verify-only' "
+                             "AND verify_until <= " +
+                             param_ts(2) + " ORDER BY verify_until, id FOR UPDATE",
+                         tenant_id, to_unix_us(now))) {
+      retired.push_back(key_of(row));
+    }
+    for (const SigningKeyRow& k : retired) {
+      tx_.exec_params("UPDATE signing_keys SET state = 'retired', retired_at = greatest(" +
+                          param_ts(2) + ", deactivated_at) WHERE id = $1",
+                      k.id, to_unix_us(now));
+    }
+    return retired;
+  } catch (...) {
+    return unexpected(current_db_error("retire signing keys"));
+  }
+}
+
+Result<std::vector<IssuedTokenRow>> SigningKeyStore::list_issued_tokens(std::int64_t tenant_id,
+                                                                        TimePoint after,
+                                                                        std::int64_t limit) {
+  try {
+    std::vector<IssuedTokenRow> tokens;
+    for (const auto& r :
+         tx_.exec_params("SELECT t.token_id, t.key_id, " + select_us("t.issued_at") + ", " +
+                             select_us("t.not_on_or_after") +
+                             " FROM issued_tokens t JOIN signing_keys k ON k.key_id = t.key_id "
+                             "WHERE k.tenant_id = $1 AND t.not_on_or_after > " +
+                             param_ts(2) + " ORDER BY t.not_on_or_after, t.token_id LIMIT $3",
+                         tenant_id, to_unix_us(after), limit)) {
+      IssuedTokenRow t;
+      t.token_id = r[0].as<std::string>();
+      t.key_id = r[1].as<std::string>();
+      t.issued_at = time_of(r[2]);
+      t.not_on_or_after = time_of(r[3]);
+      tokens.push_back(std::move(t));
+    }
+    return tokens;
+  } catch (...) {
+    return unexpected(current_db_error("list issued tokens"));
+  }
+}
+
+Result<void> SigningKeyStore::raise_verify_floor(std::int64_t tenant_id, std::string_view key_id,
+                                                 TimePoint floor) {
+  try {
+    const pqxx::result r = tx_.exec_params(
+        "UPDATE signing_keys SET verify_until = greatest(verify_until, " + param_ts(3) +
+            ") WHERE tenant_id = $1 AND key_id = $2 AND state = 'active'",
+        tenant_id, std::string(key_id), to_unix_us(floor));
+    if (r.affected_rows() == 0) {
+      return explain_unchanged(tenant_id, key_id, SigningKeyState::kActive);
+    }
+    return {};
+  } catch (...) {
+    return unexpected(current_db_error("raise verify floor"));
+  }
+}
+
 Result<SigningKeyRow> SigningKeyStore::insert_active(const NewSigningKey& key, TimePoint at,
                                                      TimePoint previous_verify_until) {
   try {

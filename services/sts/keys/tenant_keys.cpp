@@ -60,7 +60,7 @@ Result<void> self_check(EVP_PKEY* key, X509* cert) {
   return {};
 }
 
-Result<Snapshot> read_snapshot(db::ConnectionPool& pool, std::string_view tenant) {
+Result<Snapshot> read_snapshot(db::ConnectionPool& pool, std::string_view tenant, TimePoint now) {
   db::TransactOptions options;
   options.isolation = db::Isolation::kRepeatableRead;  // generation and keys from one snapshot
   return db::transact(
@@ -68,7 +68,7 @@ Result<Snapshot> read_snapshot(db::ConnectionPool& pool, std::string_view tenant
       [&](pqxx::dbtransaction& tx) -> Result<Snapshot> {
         Snapshot s;
         SIGIL_TRY(s.tenant, db::TenantStore(tx).find(tenant));
-        SIGIL_TRY(s.keys, db::SigningKeyStore(tx).list_verifying(s.tenant.id));
+        SIGIL_TRY(s.keys, db::SigningKeyStore(tx).list_verifying(s.tenant.id, now));
         return s;
       },
       options);
@@ -113,7 +113,8 @@ Result<crypto::EvpPkeyPtr> SigningKeyLoader::open_active_key(const std::string& 
 
 Result<std::shared_ptr<const TenantKeys>> SigningKeyLoader::load(std::string_view tenant) {
   if (!db::is_valid_tenant_name(tenant)) return fail(Errc::kNotFound, "no such tenant");
-  SIGIL_TRY(Snapshot snap, read_snapshot(pool_, tenant));
+  const TimePoint now = clock_ != nullptr ? clock_->now() : SystemClock().now();
+  SIGIL_TRY(Snapshot snap, read_snapshot(pool_, tenant, now));
   const std::string& name = snap.tenant.name;
   if (snap.keys.empty() || snap.keys.front().state != db::SigningKeyState::kActive) {
     return fail(Errc::kKeyNotFound, "tenant " + name + " has no active signing key");

@@ -37,6 +37,7 @@
 #include "sigil/crypto/handles.hpp"
 #include "sigil/crypto/keys.hpp"
 #include "sigil/db/connection.hpp"
+#include "sigil/db/signing_key_store.hpp"
 
 namespace sigil::sts::keys {
 
@@ -73,12 +74,18 @@ class SigningKeyLoader {
   SigningKeyLoader(db::ConnectionPool& pool, const crypto::MasterKey& master_key,
                    const log::Logger& logger) noexcept
       : pool_(pool), master_key_(master_key), log_(logger) {}
+  /// The same, with the clock that decides which verify-only keys have passed their
+  /// verify_until (the other constructor uses the system clock). `clock` must outlive it.
+  SigningKeyLoader(db::ConnectionPool& pool, const crypto::MasterKey& master_key,
+                   const log::Logger& logger, const Clock& clock) noexcept
+      : pool_(pool), master_key_(master_key), log_(logger), clock_(&clock) {}
 
   /// The tenant's key set. kNotFound for an unknown tenant; kKeyNotFound when it has no active
   /// key; kDecryptFailed when the active key was sealed under another master key (the message
   /// names the one needed) or its envelope does not open (altered, or moved between rows);
   /// kInternal when the active key does not match its certificate or cannot sign. A
-  /// verify-only key whose certificate cannot be read is left out (error log).
+  /// verify-only key whose certificate cannot be read is left out (error log), and so is a
+  /// verify-only key whose verify_until has passed (due for retirement, not yet retired).
   Result<std::shared_ptr<const TenantKeys>> load(std::string_view tenant);
 
  private:
@@ -89,14 +96,28 @@ class SigningKeyLoader {
   db::ConnectionPool& pool_;
   const crypto::MasterKey& master_key_;
   const log::Logger& log_;
+  const Clock* clock_ = nullptr;  // nullptr: the system clock
 };
+
+/// A new signing key of `type` with a self-signed certificate (CN "<tenant> token signing",
+/// truncated to 64 characters; digitalSignature; not a CA; valid from `now` minus
+/// `backdate` for `validity`), sealed with `master_key` under signing_key_aad(tenant, key id),
+/// ready for db::KeySetStore. key_id is "sk-" + the first 16 hex digits of the certificate's
+/// SHA-256; source builtin-ca.
+Result<db::NewSigningKey> make_self_signed_signing_key(std::string_view tenant_name,
+                                                       const crypto::MasterKey& master_key,
+                                                       crypto::KeyType type, TimePoint now,
+                                                       std::chrono::seconds backdate,
+                                                       std::chrono::hours validity);
 
 /// Creates a signing key of `type` for the tenant, with a self-signed certificate
 /// (CN "<tenant> token signing", truncated to 64 characters; digitalSignature; not a CA;
 /// valid from now minus the tenant's clock tolerance for `validity`), seals it with
 /// `master_key`, stores it and makes it the active key, all in `tx`. A key active until then
-/// becomes verify-only until now + max HoK lifetime * (max renew count + 1) + clock tolerance,
-/// so every token it signed, renewals included, still verifies. Returns the key id,
+/// becomes verify-only until now + the retention period of keys::retention_period (max token
+/// lifetime incl. renewals + clock tolerance), so every token it signed, renewals included,
+/// still verifies. The change goes through db::KeySetStore::rotate (tenant row locked, due keys
+/// retired, audited as `actor`). Returns the key id,
 /// "sk-" + the first 16 hex digits of the certificate's SHA-256.
 /// kNotFound if there is no tenant `tenant_name`; kInvalidArgument if its id is not
 /// `tenant_id`.
@@ -104,6 +125,7 @@ Result<std::string> create_self_signed_signing_key(pqxx::dbtransaction& tx, std:
                                                    std::string_view tenant_name,
                                                    const crypto::MasterKey& master_key,
                                                    crypto::KeyType type, const Clock& clock,
-                                                   std::chrono::hours validity);
+                                                   std::chrono::hours validity,
+                                                   std::string_view actor = "sigil");
 
 }  // namespace sigil::sts::keys

@@ -16,5 +16,7 @@ inline constexpr std::int64_t kMigrationLock = 0x5349'474C'0000'0001;
 inline constexpr std::int64_t kChangeLogLock = 0x5349'474C'0000'0002;
 /// Held (session-level, pg_try_advisory_lock) by the certmgr instance that runs the scheduler.
 inline constexpr std::int64_t kCertmgrLeaderLock = 0x5349'474C'0000'0003;
+/// Serialises creation of the deployment's built-in CA (ca_store.hpp).
+inline constexpr std::int64_t kCaCreationLock = 0x5349'474C'0000'0004;
 
 }  // namespace sigil::db

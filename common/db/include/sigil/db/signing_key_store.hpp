@@ -65,6 +65,14 @@ struct SigningKeyRow {
   std::optional<TimePoint> retired_at;
 };
 
+/// A row of issued_tokens (the light issue log used by `sigilctl rotate --dry-run`).
+struct IssuedTokenRow {
+  std::string token_id;
+  std::string key_id;
+  TimePoint issued_at;
+  TimePoint not_on_or_after;
+};
+
 class SigningKeyStore {
  public:
   explicit SigningKeyStore(pqxx::dbtransaction& tx) noexcept : tx_(tx) {}
@@ -83,6 +91,22 @@ class SigningKeyStore {
   /// The keys that verify tokens: the active key first, then the verify-only keys, most
   /// recently deactivated first. Retired and pending keys are left out.
   Result<std::vector<SigningKeyRow>> list_verifying(std::int64_t tenant_id);
+  /// The same, leaving out verify-only keys whose verify_until is at or before `now`: they
+  /// are due for retirement and verify nothing, even before a writer has retired them.
+  Result<std::vector<SigningKeyRow>> list_verifying(std::int64_t tenant_id, TimePoint now);
+  /// The key `key_id` of the tenant; kKeyNotFound if there is none.
+  Result<SigningKeyRow> find(std::int64_t tenant_id, std::string_view key_id);
+  /// verify-only -> retired at `now` for every key whose verify_until <= now; the retired rows
+  /// (as they were before), oldest first.
+  Result<std::vector<SigningKeyRow>> retire_due(std::int64_t tenant_id, TimePoint now);
+  /// Tokens of the tenant's keys with not_on_or_after > `after`, soonest to expire last, at
+  /// most `limit`.
+  Result<std::vector<IssuedTokenRow>> list_issued_tokens(std::int64_t tenant_id, TimePoint after,
+                                                         std::int64_t limit = 10000);
+  /// Raises the active key's verify_until to at least `floor` (a floor for the verify_until
+  /// its deactivation will set, kept when the tenant's token lifetimes shrink).
+  Result<void> raise_verify_floor(std::int64_t tenant_id, std::string_view key_id,
+                                  TimePoint floor);
   /// Stores `key` and makes it the tenant's active key at `at`, in the caller's transaction.
   /// The key active until then, if any, becomes verify-only until `previous_verify_until`.
   /// Locks the tenant row first, so concurrent rotations of one tenant run one after the

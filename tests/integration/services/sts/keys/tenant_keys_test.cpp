@@ -158,6 +158,33 @@ TEST_F(TenantKeysTest, RotatedOutKeysStayVerifyingAfterTheActiveOne) {
   EXPECT_TRUE(crypto::key_matches_certificate((*keys)->active_private_key.get(), v[0].cert.get()));
 }
 
+TEST_F(TenantKeysTest, KeyPastVerifyUntilIsLeftOutBeforeAnyWriterRetiresIt) {
+  const std::string k1 = create_key();
+  clock_.advance(1h);
+  const std::string k2 = create_key();
+  SigningKeyLoader loader(*pool_, master_key_, *logger_, clock_);
+  const TimePoint verify_until = kT0 + 1h + std::chrono::hours(24 * 30) * 11 + 600s;
+  clock_.set(verify_until - 1s);
+  auto before = loader.load(kTenant);
+  ASSERT_TRUE(before) << before.error();
+  EXPECT_EQ((*before)->verifying.size(), 2u);
+  clock_.set(verify_until);
+  auto after = loader.load(kTenant);
+  ASSERT_TRUE(after) << after.error();
+  ASSERT_EQ((*after)->verifying.size(), 1u);
+  EXPECT_EQ((*after)->active().key_id, k2);
+  // The next change retires it for good, audited.
+  clock_.advance(1s);
+  const std::string k3 = create_key();
+  auto state = db::transact(*pool_, "state", [&](pqxx::dbtransaction& tx) -> Result<std::string> {
+    return tx.exec_params1("SELECT state FROM signing_keys WHERE key_id = $1", k1)[0]
+        .as<std::string>();
+  });
+  ASSERT_TRUE(state) << state.error();
+  EXPECT_EQ(*state, "retired");
+  EXPECT_NE(k3, k2);
+}
+
 TEST_F(TenantKeysTest, WrongMasterKeyIsDecryptFailedNamingTheNeededKey) {
   create_key();
   const crypto::MasterKey other = crypto::MasterKey::generate().value();

@@ -1,0 +1,58 @@
+#pragma once
+// `sigilctl signing-cert list | show [KEY_ID] | add | activate KEY_ID | refresh | import` and
+// `sigilctl rotate --dry-run`: the tenant's signing key set (PostgreSQL directly for now; see
+// local_db.hpp). Every change is one db::KeySetStore transaction: audited, and picked up by every
+// sts replica through the keyset generation bump and NOTIFY.
+//
+// Thread-safety: runs on main's thread.
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "config.hpp"
+
+namespace sigil::ctl {
+
+inline constexpr char kSigningCertHelp[] =
+    "Usage: sigilctl [--tenant T] signing-cert list | show [KEY_ID]        [--json]\n"
+    "       sigilctl [--tenant T] signing-cert add [--key-type rsa-2048|rsa-3072|ecdsa-p256]\n"
+    "                                              [--validity-days N]\n"
+    "       sigilctl [--tenant T] signing-cert activate KEY_ID\n"
+    "       sigilctl [--tenant T] signing-cert refresh [--key-type T] [--validity-days N]\n"
+    "       sigilctl [--tenant T] signing-cert import --cert F --key F [--chain F]\n"
+    "                                              [--dry-run] [--force] [--activate]\n"
+    "\n"
+    "The tenant's token-signing key set. States: pending -> active -> verify-only -> retired.\n"
+    "list: every key with state, source and dates. show: one key (default: the active one):\n"
+    "subject, issuer, serial, validity, SHA-256 fingerprint, state, source, verify_until.\n"
+    "add: a new pending key with a self-signed certificate; prints its key id.\n"
+    "activate: makes a pending key active; the active key becomes verify-only until every\n"
+    "token it signed has expired (max token lifetime incl. renewals + clock tolerance).\n"
+    "refresh: add + activate in one transaction. The certificate is self-signed for now; it\n"
+    "will come from the built-in CA once sigil-certmgr issues signing certificates.\n"
+    "import: a third-party key + certificate (+ chain). Every check is printed; a failed\n"
+    "check rejects the import and changes nothing; a warning needs --force. --dry-run only\n"
+    "checks. Imported keys are pending unless --activate.\n"
+    "Keys that are due (verify_until passed) are retired by every change.\n"
+    "Talks to PostgreSQL directly (--db, --master-key-file) until certmgr's admin API exists.\n";
+
+inline constexpr char kRotateHelp[] =
+    "Usage: sigilctl [--tenant T] rotate --dry-run [--json]\n"
+    "\n"
+    "Shows what a rotation would do now (which key becomes verify-only, until when; which keys\n"
+    "are due to retire), and for every key that still verifies: which live tokens would stop\n"
+    "verifying if it were removed now, by the retention rule and by the issue log\n"
+    "(issued_tokens). Keys retire only after verify_until, so rotation strands no token by\n"
+    "construction. Changes nothing; rotate with `signing-cert refresh`.\n"
+    "Talks to PostgreSQL directly (--db) until certmgr's admin API exists.\n";
+
+int run_signing_cert(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
+                     std::FILE* err);
+int run_rotate(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
+               std::FILE* err);
+
+// signing_cert_import.cpp
+int run_signing_cert_import(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err);
+
+}  // namespace sigil::ctl
