@@ -40,7 +40,22 @@ KeyCache::KeyCache(keys::SigningKeyLoader& loader, db::ConnectionPool& pool,
                                    "1 while the LISTEN connection for key set changes is up; "
                                    "0 while polling is the only source.")
                             .with()),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  metrics.gauge_callback(
+      "sigil_signing_cert_not_after_timestamp_seconds",
+      "Expiry (Unix time) of each signing certificate this replica signs or verifies with.",
+      {"tenant", "key_id", "state"}, [this] {
+        std::vector<metrics::GaugeSample> out;
+        std::lock_guard lock(mu_);
+        for (const auto& [tenant, set] : sets_) {
+          for (const auto& key : set->verifying) {
+            out.push_back({{{"tenant", set->tenant}, {"key_id", key.key_id}, {"state", key.state}},
+                           std::chrono::duration<double>(key.not_after.time_since_epoch()).count()});
+          }
+        }
+        return out;
+      });
+}
 
 KeyCache::~KeyCache() { stop(); }
 

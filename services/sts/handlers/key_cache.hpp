@@ -19,7 +19,8 @@
 // Logs: keyset.loaded (tenant, generation, active_key, trigger), keyset.listen_lost (warn, once
 // per outage), keyset.listen_restored, keyset.load_failed (warn). Metrics:
 // sigil_keyset_generation{tenant}, sigil_keyset_reloads_total{trigger},
-// sigil_keyset_listen_connected (gauge; 0 while polling is the only source).
+// sigil_keyset_listen_connected (gauge; 0 while polling is the only source),
+// sigil_signing_cert_not_after_timestamp_seconds{tenant,key_id,state} of the sets held.
 //
 // Thread-safety: thread-safe. get() may load from PostgreSQL: call it on the blocking pool.
 // start() and stop() from main's thread.
@@ -84,7 +85,7 @@ class KeyCache {
   metrics::Gauge& listen_connected_;
   const KeyCacheOptions options_;
 
-  mutable std::mutex mu_;  // guards sets_
+  mutable std::mutex mu_;  // guards sets_; declared before the metrics callback uses it
   std::map<std::string, std::shared_ptr<const keys::TenantKeys>, std::less<>> sets_;
 
   std::atomic<bool> ready_{false};

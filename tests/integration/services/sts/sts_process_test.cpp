@@ -65,6 +65,19 @@ TEST(StsCommandLine, BusyMetricsPortIsAStartupErrorWithOneLine) {
 
 class StsService : public PgTest {};
 
+// /readyz once it turns 200 (sts is ready only after its first key set load), or the last
+// answer after `wait`.
+Result<http::ClientResponse> ready_answer(const RunningService& sts,
+                                          milliseconds wait = milliseconds(10000)) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    auto r = http::get(sts.base_url() + "/readyz");
+    if ((r && r->status == 200) || std::chrono::steady_clock::now() > until) return r;
+    if (r && r->body != "not ready: signing key sets not loaded yet\n") return r;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+}
+
 TEST_F(StsService, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigterm) {
   auto sts = RunningService::start(sts_binary(), {"--db", conninfo()});
   ASSERT_TRUE(sts) << sts.error();
@@ -72,7 +85,7 @@ TEST_F(StsService, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigterm) {
   ASSERT_TRUE(health) << health.error();
   EXPECT_EQ(health->status, 200u);
   EXPECT_EQ(health->body, "ok\n");
-  auto ready = http::get(sts->base_url() + "/readyz");
+  auto ready = ready_answer(*sts);
   ASSERT_TRUE(ready) << ready.error();
   EXPECT_EQ(ready->status, 200u) << ready->body;
   auto metrics = http::get(sts->base_url() + "/metrics");
@@ -97,6 +110,7 @@ TEST_F(StsService, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigterm) {
             std::string::npos)
       << log;
   EXPECT_NE(log.find("event=listener.started listener=main"), std::string::npos) << log;
+  EXPECT_NE(log.find("event=keyset.ready"), std::string::npos) << log;
   EXPECT_NE(log.find("event=http.access listener=metrics method=GET path=/readyz status=200"),
             std::string::npos);
   EXPECT_NE(log.find("event=service.stopped"), std::string::npos);
@@ -146,7 +160,7 @@ TEST(StsReadiness, TurnsNotReadyWhenTheDatabaseGoesAway) {
   auto sts = RunningService::start(
       sts_binary(), {"--db", PgEnvironment::instance().conninfo_for("sts_readyz_gone")});
   ASSERT_TRUE(sts) << sts.error();
-  ASSERT_EQ(http::get(sts->base_url() + "/readyz")->status, 200u);
+  ASSERT_EQ(ready_answer(*sts)->status, 200u);
   admin_sql("DROP DATABASE sts_readyz_gone WITH (FORCE)");
   std::this_thread::sleep_for(milliseconds(1100));  // past the 1 s readiness cache
   auto ready = http::get(sts->base_url() + "/readyz");
