@@ -7,6 +7,39 @@ void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
   options.add_int({"db_wait_s", "--db-wait-s", "SIGIL_CERTMGR_DB_WAIT_S", "SECONDS",
                    "how long startup and `migrate` retry an unreachable database"},
                   &cfg->db_wait_s, 0, 3600);
+  options.add_int({"scheduler.pass_interval_s", "--pass-interval-s", "SIGIL_CERTMGR_PASS_INTERVAL_S",
+                   "SECONDS", "how often the leader runs a scheduler pass (renewal, alarms)"},
+                  &cfg->pass_interval_s, 10, 86400);
+  options.add_int({"scheduler.renew_lead_days", "--renew-lead-days",
+                   "SIGIL_CERTMGR_RENEW_LEAD_DAYS", "DAYS",
+                   "renew a built-in CA signing certificate this long before it expires (ahead "
+                   "of the 90-day alarm)"},
+                  &cfg->renew_lead_days, 1, 3650);
+  options.add_int({"scheduler.prepublish_hours", "--prepublish-hours",
+                   "SIGIL_CERTMGR_PREPUBLISH_HOURS", "HOURS",
+                   "how long a renewed key is published (pending) before it starts signing"},
+                  &cfg->prepublish_hours, 0, 24 * 60);
+  options.add_choice({"scheduler.signing_key_type", "--signing-key-type",
+                      "SIGIL_CERTMGR_SIGNING_KEY_TYPE", "rsa-2048|rsa-3072|ecdsa-p256",
+                      "key type of signing certificates the built-in CA issues"},
+                     &cfg->signing_key_type, {"rsa-2048", "rsa-3072", "ecdsa-p256"});
+  options.add_int({"scheduler.signing_validity_days", "--signing-validity-days",
+                   "SIGIL_CERTMGR_SIGNING_VALIDITY_DAYS", "DAYS",
+                   "validity of signing certificates the built-in CA issues (default 10 years)"},
+                  &cfg->signing_validity_days, 120, 3652 * 2);
+  options.add_choice({"ca.key_type", "--ca-key-type", "SIGIL_CERTMGR_CA_KEY_TYPE",
+                      "rsa-2048|rsa-3072|ecdsa-p256",
+                      "key type of the built-in CA, when certmgr creates it (first start)"},
+                     &cfg->ca_key_type, {"rsa-2048", "rsa-3072", "ecdsa-p256"});
+  options.add_string({"run_once.at", "--at", "SIGIL_CERTMGR_AT", "RFC3339",
+                      "run-once: run the pass as if the clock said this (default: now)"},
+                     &cfg->run_once_at);
+  options.add_bool({"run_once.dry_run", "--dry-run", "SIGIL_CERTMGR_DRY_RUN", "",
+                    "run-once: report what the pass would do, change nothing"},
+                   &cfg->run_once_dry_run);
+  options.add_bool({"json", "--json", "SIGIL_CERTMGR_JSON", "",
+                    "run-once: print the report as JSON"},
+                   &cfg->json);
   service::bind_service_options(options, &cfg->service, "SIGIL_CERTMGR_");
   service::bind_log_options(options, &cfg->log);
 }

@@ -5,6 +5,7 @@
 // Thread-safety: built and validated in main(), then frozen as shared_ptr<const CertmgrConfig>.
 
 #include <cstdint>
+#include <string>
 
 #include "sigil/base/config.hpp"
 #include "sigil/base/result.hpp"
@@ -19,6 +20,19 @@ struct CertmgrConfig {
   // At startup (and for `migrate`), how long an unreachable database is retried before giving
   // up: in Kubernetes PostgreSQL may come up after us.
   std::int64_t db_wait_s = 30;
+
+  // The scheduler (certmgr/renew/scheduler.hpp).
+  std::int64_t pass_interval_s = 600;
+  std::int64_t renew_lead_days = 100;
+  std::int64_t prepublish_hours = 24;
+  std::string signing_key_type = "rsa-2048";
+  std::int64_t signing_validity_days = 3652;
+  std::string ca_key_type = "rsa-3072";
+
+  // `sigil-certmgr run-once` only.
+  std::string run_once_at;  // RFC 3339; empty: now
+  bool run_once_dry_run = false;
+  bool json = false;
 };
 
 void bind_options(config::OptionSet& options, CertmgrConfig* cfg);

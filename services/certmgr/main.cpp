@@ -5,7 +5,9 @@
 #include <memory>
 
 #include "config.hpp"
+#include "certmgr/app.hpp"
 #include "migrate.hpp"
+#include "sigil/base/time_format.hpp"
 #include "sigil/service/cli.hpp"
 #include "sigil/service/service_host.hpp"
 
@@ -22,7 +24,10 @@ constexpr service::Program kProgram{
         "serving /healthz, /readyz and /metrics on --metrics-listen.\n",
     .commands =
         "Commands:\n"
-        "  migrate   apply the database migrations, print the versions applied, exit\n",
+        "  migrate   apply the database migrations, print the versions applied, exit\n"
+        "  run-once  run one scheduler pass (renewals, retirements, alarms) and exit;\n"
+        "            --at RFC3339 runs it as if the clock said so, --dry-run changes nothing,\n"
+        "            --json prints the report as JSON\n",
     .epilog =
         "Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a successful command,\n"
         "1 when startup or the command fails, 2 for a bad command line.\n",
@@ -39,6 +44,24 @@ int run_migrate(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
   return service::kExitOk;
 }
 
+int run_once(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
+  if (cfg.data.db.empty()) {
+    return service::usage_error(kProgram, "run-once needs a database (--db or SIGIL_DB)");
+  }
+  TimePoint at = std::chrono::system_clock::now();
+  if (!cfg.run_once_at.empty()) {
+    auto parsed = parse_time(cfg.run_once_at);
+    if (!parsed) {
+      return service::usage_error(kProgram, "--at: not an RFC 3339 time: " + cfg.run_once_at);
+    }
+    at = *parsed;
+  }
+  auto report = certmgr::run_once(cfg, at, cfg.run_once_dry_run, logger);
+  if (!report) return service::failure(kProgram, report.error());
+  std::fputs(certmgr::describe(*report, cfg.json).c_str(), stdout);
+  return report->failures == 0 ? service::kExitOk : 1;
+}
+
 int run_service(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
   if (cfg.data.db.empty()) {
     logger.warn("db.not_configured", {{"reason", "no --db or SIGIL_DB; /readyz answers 503"}});
@@ -51,7 +74,15 @@ int run_service(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
   if (auto r = host.start(); !r) return service::failure(kProgram, r.error());
   logger.info("listener.skipped", {{"listener", "main"}, {"addr", cfg.service.listen},
                                    {"reason", "the admin API is not served yet"}});
+  std::unique_ptr<certmgr::CertmgrApp> app;
+  if (!cfg.data.db.empty()) {
+    auto created = certmgr::CertmgrApp::create(cfg, host, logger);
+    if (!created) return service::failure(kProgram, created.error());
+    app = std::move(*created);
+    app->start();
+  }
   host.wait_for_signal();
+  if (app) app->stop();
   host.stop();
   return service::kExitOk;
 }
@@ -63,7 +94,8 @@ int run(int argc, char** argv) {
   auto args = config::args_of(argc, argv);
   auto cl = service::parse_command_line(kProgram, options, args, config::process_environment());
   if (cl.exit_code) return *cl.exit_code;
-  if (cl.positionals.size() > 1 || (!cl.positionals.empty() && cl.positionals[0] != "migrate")) {
+  if (cl.positionals.size() > 1 ||
+      (!cl.positionals.empty() && cl.positionals[0] != "migrate" && cl.positionals[0] != "run-once")) {
     return service::usage_error(kProgram,
                                 "unknown command '" + cl.positionals.front() + "' (see --help)");
   }
@@ -71,6 +103,7 @@ int run(int argc, char** argv) {
   auto frozen = std::make_shared<const certmgr::CertmgrConfig>(std::move(cfg));
   auto logger = service::make_logger(frozen->log);
   if (!logger) return service::usage_error(kProgram, logger.error().message);
+  if (!cl.positionals.empty() && cl.positionals[0] == "run-once") return run_once(*frozen, **logger);
   if (!cl.positionals.empty()) return run_migrate(*frozen, **logger);
   return run_service(*frozen, **logger);
 }

@@ -1,0 +1,269 @@
+#include "certmgr/app.hpp"
+
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include <boost/json.hpp>
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include "sigil/base/time_format.hpp"
+#include "sigil/db/advisory_locks.hpp"
+#include "sigil/db/alarm_store.hpp"
+#include "sigil/db/ca_store.hpp"
+#include "sigil/db/errors.hpp"
+#include "sigil/db/key_set_store.hpp"
+#include "sigil/db/transact.hpp"
+
+namespace sigil::certmgr {
+namespace {
+
+constexpr std::chrono::seconds kStandbyRetry{2};
+constexpr std::chrono::seconds kMetricsRefresh{30};
+
+std::filesystem::path master_key_path(const CertmgrConfig& cfg) {
+  if (!cfg.data.master_key_file.empty()) return cfg.data.master_key_file;
+  return std::filesystem::path(cfg.data.home) / "master.key";
+}
+
+crypto::KeyType key_type_of(std::string_view name) {
+  if (name == "rsa-3072") return crypto::KeyType::kRsa3072;
+  if (name == "ecdsa-p256") return crypto::KeyType::kEcdsaP256;
+  return crypto::KeyType::kRsa2048;
+}
+
+Result<crypto::MasterKey> open_master_key(const CertmgrConfig& cfg) {
+  auto key = crypto::load_master_key(master_key_path(cfg));
+  if (!key) {
+    return fail(key.error().code, "cannot load the master key " + master_key_path(cfg).string() +
+                                      ": " + key.error().message);
+  }
+  return std::move(*key);
+}
+
+double seconds_of(TimePoint t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<SchedulerOptions> scheduler_options(const CertmgrConfig& cfg) {
+  SchedulerOptions o;
+  o.renew_lead = std::chrono::hours(24 * cfg.renew_lead_days);
+  o.prepublish_delay = std::chrono::hours(cfg.prepublish_hours);
+  o.signing_key_type = key_type_of(cfg.signing_key_type);
+  o.signing_validity = std::chrono::hours(24 * cfg.signing_validity_days);
+  o.ca.key_type = key_type_of(cfg.ca_key_type);
+  if (o.renew_lead >= o.signing_validity) {
+    return fail(Errc::kInvalidArgument,
+                "--renew-lead-days must be shorter than --signing-validity-days");
+  }
+  return o;
+}
+
+CertmgrApp::CertmgrApp(const CertmgrConfig& cfg, const log::Logger& log,
+                       crypto::MasterKey&& master_key)
+    : cfg_(cfg), log_(log), master_key_(std::move(master_key)) {}
+
+CertmgrApp::~CertmgrApp() { stop(); }
+
+Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
+                                                       service::ServiceHost& host,
+                                                       const log::Logger& log) {
+  SIGIL_TRY(crypto::MasterKey master_key, open_master_key(cfg));
+  SIGIL_TRY(SchedulerOptions options, scheduler_options(cfg));
+  std::unique_ptr<CertmgrApp> app(new CertmgrApp(cfg, log, std::move(master_key)));
+  db::PoolOptions pool;
+  pool.max_connections = 4;
+  app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
+  app->scheduler_ = std::make_unique<Scheduler>(*app->pool_, app->master_key_, log,
+                                                host.registry(), std::move(options));
+  metrics::Registry& reg = host.registry();
+  app->leader_gauge_ = &reg.gauge("sigil_certmgr_leader",
+                                  "1 while this certmgr process is the leader that runs the "
+                                  "scheduler, else 0.")
+                            .with();
+  CertmgrApp* self = app.get();
+  reg.gauge_callback("sigil_signing_cert_not_after_timestamp_seconds",
+                     "Expiry (Unix time) of every signing certificate in a key set that is not "
+                     "retired.",
+                     {"tenant", "key_id", "state"}, [self] {
+                       std::lock_guard lock(self->snapshot_mu_);
+                       return self->cert_not_after_;
+                     });
+  reg.gauge_callback("sigil_cert_alarm_active",
+                     "Open certificate alarms, by tenant (\"\" for deployment-wide), kind and "
+                     "severity.",
+                     {"tenant", "kind", "severity"}, [self] {
+                       std::lock_guard lock(self->snapshot_mu_);
+                       return self->alarms_active_;
+                     });
+  reg.gauge_callback("sigil_ca_not_after_timestamp_seconds",
+                     "Expiry (Unix time) of the built-in CA certificate.", {"ca"}, [self] {
+                       std::lock_guard lock(self->snapshot_mu_);
+                       return self->ca_not_after_;
+                     });
+  return app;
+}
+
+void CertmgrApp::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void CertmgrApp::stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool CertmgrApp::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock lock(stop_mu_);
+  return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void CertmgrApp::refresh_metrics() {
+  auto r = db::transact(*pool_, "certmgr.metrics", [&](pqxx::dbtransaction& tx) -> Result<void> {
+    std::vector<metrics::GaugeSample> certs;
+    for (const auto& row : tx.exec(
+             "SELECT t.name, k.key_id, k.state, extract(epoch FROM k.not_after)::float8 FROM "
+             "signing_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.state <> 'retired' "
+             "ORDER BY t.name, k.key_id")) {
+      certs.push_back({{{"tenant", row[0].as<std::string>()},
+                        {"key_id", row[1].as<std::string>()},
+                        {"state", row[2].as<std::string>()}},
+                       row[3].as<double>()});
+    }
+    std::map<std::tuple<std::string, std::string, std::string>, double> counts;
+    SIGIL_TRY(std::vector<db::AlarmRow> open, db::AlarmStore(tx).list(false));
+    for (const auto& a : open) counts[{a.tenant, a.kind, a.severity}] += 1;
+    std::vector<metrics::GaugeSample> alarms;
+    for (const auto& [k, n] : counts) {
+      alarms.push_back({{{"tenant", std::get<0>(k)}, {"kind", std::get<1>(k)},
+                         {"severity", std::get<2>(k)}},
+                        n});
+    }
+    std::vector<metrics::GaugeSample> cas;
+    SIGIL_TRY(std::optional<db::CaRow> ca, db::CaStore(tx).active());
+    if (ca) cas.push_back({{{"ca", "ca-" + ca->certificate_sha256.substr(0, 16)}}, seconds_of(ca->not_after)});
+    std::lock_guard lock(snapshot_mu_);
+    cert_not_after_ = std::move(certs);
+    alarms_active_ = std::move(alarms);
+    ca_not_after_ = std::move(cas);
+    return {};
+  });
+  if (!r) log_.warn("metrics.refresh_failed", {{"message", r.error().message}});
+}
+
+void CertmgrApp::loop() {
+  std::unique_ptr<pqxx::connection> lock_conn;
+  bool leader = false;
+  bool standby_logged = false;
+  auto next_pass = std::chrono::steady_clock::now();
+  auto next_metrics = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::seconds(cfg_.pass_interval_s);
+  while (true) {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) break;
+    }
+    try {
+      if (!lock_conn) {
+        auto c = db::connect(cfg_.data.db);
+        if (c) lock_conn = std::move(*c);
+      }
+      if (lock_conn) {
+        pqxx::nontransaction tx(*lock_conn);
+        if (!leader) {
+          leader = tx.exec_params1("SELECT pg_try_advisory_lock($1)", db::kCertmgrLeaderLock)[0]
+                       .as<bool>();
+          if (leader) {
+            log_.info("leader.acquired", {{"backend_pid", lock_conn->backendpid()}});
+            leader_gauge_->set(1);
+            next_pass = std::chrono::steady_clock::now();
+          } else if (!standby_logged) {
+            log_.info("leader.standby", {{"retry_s", kStandbyRetry.count()}});
+            standby_logged = true;
+          }
+        } else {
+          (void)tx.exec("SELECT 1");  // still holding the session (and so the lock)?
+        }
+      }
+    } catch (...) {
+      Error e = db::current_db_error("certmgr leadership");
+      if (leader) log_.warn("leader.lost", {{"message", e.message}});
+      leader = false;
+      standby_logged = false;
+      leader_gauge_->set(0);
+      lock_conn.reset();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (leader && now >= next_pass) {
+      auto report = scheduler_->run_pass(clock_.now(), false, true);
+      if (!report) {
+        log_.error("scheduler.pass_failed", {{"message", report.error().message}});
+      } else {
+        log_.info("scheduler.pass", {{"events", report->events.size()},
+                                     {"failures", report->failures}});
+      }
+      next_pass = now + interval;
+      next_metrics = now;  // show the pass's effect at once
+    }
+    if (now >= next_metrics) {
+      refresh_metrics();
+      next_metrics = now + kMetricsRefresh;
+    }
+    if (!sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(kStandbyRetry))) break;
+  }
+  if (lock_conn && leader) {
+    try {
+      pqxx::nontransaction(*lock_conn)
+          .exec_params("SELECT pg_advisory_unlock($1)", db::kCertmgrLeaderLock);
+    } catch (...) {
+    }
+    log_.info("leader.released", {});
+  }
+  leader_gauge_->set(0);
+}
+
+Result<PassReport> run_once(const CertmgrConfig& cfg, TimePoint at, bool dry_run,
+                            const log::Logger& log) {
+  SIGIL_TRY(crypto::MasterKey master_key, open_master_key(cfg));
+  SIGIL_TRY(SchedulerOptions options, scheduler_options(cfg));
+  options.actor = dry_run ? "sigil-certmgr run-once --dry-run" : "sigil-certmgr run-once";
+  db::ConnectionPool pool(cfg.data.db, db::PoolOptions{});
+  metrics::Registry registry;
+  Scheduler scheduler(pool, master_key, log, registry, std::move(options));
+  return scheduler.run_pass(at, dry_run);
+}
+
+std::string describe(const PassReport& report, bool json) {
+  if (json) {
+    boost::json::array events;
+    for (const auto& e : report.events) {
+      events.push_back({{"tenant", e.tenant}, {"action", e.action}, {"subject", e.subject},
+                        {"detail", e.detail}});
+    }
+    boost::json::object out{{"at", format_rfc3339(report.at)},
+                            {"dry_run", report.dry_run},
+                            {"failures", report.failures},
+                            {"events", std::move(events)}};
+    return boost::json::serialize(out) + "\n";
+  }
+  std::string out = std::string(report.dry_run ? "dry run" : "pass") + " as of " +
+                    format_rfc3339(report.at) + ": " + std::to_string(report.events.size()) +
+                    " event(s), " + std::to_string(report.failures) + " failure(s)\n";
+  for (const auto& e : report.events) {
+    out += "  " + (e.tenant.empty() ? std::string("-") : e.tenant) + "  " + e.action + "  " +
+           e.subject + "  " + e.detail + "\n";
+  }
+  return out;
+}
+
+}  // namespace sigil::certmgr

@@ -1,0 +1,76 @@
+#pragma once
+// CertmgrApp: what sigil-certmgr runs once its host is up.
+//
+// Leadership: one certmgr per deployment runs the scheduler. Each process keeps one dedicated
+// PostgreSQL connection and tries `pg_try_advisory_lock(kCertmgrLeaderLock)` on it every
+// `standby_retry` (2 s); the lock is a session lock, so it is released the moment the leader's
+// connection ends (the process exits, is killed, or loses the database), and a standby takes
+// over within one retry. The leader runs a pass at once and then every `pass_interval`.
+// Logs: leader.acquired, leader.lost (warn), leader.standby (once). Gauge sigil_certmgr_leader.
+//
+// Every process (leader or standby) refreshes its metrics snapshot from the database every
+// `metrics_refresh`: sigil_signing_cert_not_after_timestamp_seconds{tenant,key_id,state},
+// sigil_cert_alarm_active{tenant,kind,severity} and sigil_ca_not_after_timestamp_seconds.
+//
+// Thread-safety: start/stop from main's thread.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "certmgr/config.hpp"
+#include "certmgr/renew/scheduler.hpp"
+#include "sigil/service/service_host.hpp"
+
+namespace sigil::certmgr {
+
+class CertmgrApp {
+ public:
+  static Result<std::unique_ptr<CertmgrApp>> create(const CertmgrConfig& cfg,
+                                                    service::ServiceHost& host,
+                                                    const log::Logger& log);
+  ~CertmgrApp();
+  CertmgrApp(const CertmgrApp&) = delete;
+  CertmgrApp& operator=(const CertmgrApp&) = delete;
+
+  void start();
+  void stop();
+
+ private:
+  CertmgrApp(const CertmgrConfig& cfg, const log::Logger& log, crypto::MasterKey&& master_key);
+  void loop();
+  void refresh_metrics();
+  bool sleep_for(std::chrono::milliseconds d);
+
+  const CertmgrConfig& cfg_;
+  const log::Logger& log_;
+  SystemClock clock_;
+  crypto::MasterKey master_key_;
+  std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<Scheduler> scheduler_;
+  metrics::Gauge* leader_gauge_ = nullptr;
+
+  std::mutex snapshot_mu_;
+  std::vector<metrics::GaugeSample> cert_not_after_;
+  std::vector<metrics::GaugeSample> alarms_active_;
+  std::vector<metrics::GaugeSample> ca_not_after_;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+/// `sigil-certmgr run-once`: one pass as of `at`, printed one event a line (or as JSON).
+Result<PassReport> run_once(const CertmgrConfig& cfg, TimePoint at, bool dry_run,
+                            const log::Logger& log);
+std::string describe(const PassReport& report, bool json);
+
+/// SchedulerOptions from the configuration.
+Result<SchedulerOptions> scheduler_options(const CertmgrConfig& cfg);
+
+}  // namespace sigil::certmgr

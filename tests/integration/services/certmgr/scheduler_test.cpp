@@ -1,0 +1,201 @@
+// certmgr's scheduler walked through years of simulated time against a real PostgreSQL: a key
+// from the built-in CA is renewed before any alarm could fire; a third-party key, which cannot
+// be renewed, raises exactly the documented alarm sequence; dry runs change nothing.
+#include "certmgr/renew/scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <set>
+
+#include <pqxx/transaction>
+
+#include "sigil/crypto/x509.hpp"
+#include "sigil/db/alarm_store.hpp"
+#include "sigil/db/key_set_store.hpp"
+#include "sigil/db/transact.hpp"
+#include "sigil/keys/sealed_key.hpp"
+#include "sigil/testing/pg_environment.hpp"
+
+namespace sigil::certmgr {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kDay = 24h;
+
+class SchedulerTest : public testing::PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    auto key = crypto::MasterKey::generate();
+    ASSERT_TRUE(key);
+    master_key_.emplace(std::move(*key));
+    pool_ = std::make_unique<db::ConnectionPool>(conninfo(), db::PoolOptions{});
+    auto created = db::transact(*pool_, "tenant", [](pqxx::dbtransaction& tx) {
+      return db::TenantStore(tx).create("vsphere.local");
+    });
+    ASSERT_TRUE(created) << created.error();
+    options_.ca.key_type = crypto::KeyType::kEcdsaP256;  // fast in tests; RSA is the default
+    options_.signing_key_type = crypto::KeyType::kEcdsaP256;
+  }
+  Scheduler make() {
+    return Scheduler(*pool_, *master_key_, log_, registry_, options_);
+  }
+  db::KeySetView keys() {
+    auto v = db::transact(*pool_, "read", [](pqxx::dbtransaction& tx) {
+      return db::KeySetStore(tx, "test").read("vsphere.local");
+    });
+    EXPECT_TRUE(v) << v.error();
+    return v ? std::move(*v) : db::KeySetView{};
+  }
+  const db::SigningKeyRow* active() {
+    view_ = keys();
+    for (const auto& k : view_.keys) {
+      if (k.state == db::SigningKeyState::kActive) return &k;
+    }
+    return nullptr;
+  }
+  // Imports a third-party ECDSA key valid from `at` for `days`, active at once.
+  std::string import_third_party(TimePoint at, int days) {
+    auto key = crypto::generate_key(crypto::KeyType::kEcdsaP256);
+    crypto::CertRequest req;
+    req.subject.common_name = "third party signing";
+    req.subject_key = key->get();
+    req.issuer_key = key->get();
+    req.not_before = at - 1h;
+    req.not_after = at + kDay * days;
+    req.key_usage.digital_signature = true;
+    auto cert = crypto::issue_certificate(req);
+    EXPECT_TRUE(cert) << cert.error();
+    std::array<X509*, 1> chain{cert->get()};
+    auto sealed = keys::seal_signing_key("vsphere.local", key->get(), chain, *master_key_);
+    EXPECT_TRUE(sealed) << sealed.error();
+    db::NewSigningKey row;
+    row.key_id = sealed->key_id;
+    row.source = db::SigningKeySource::kThirdParty;
+    row.algorithm = sealed->algorithm;
+    row.certificate_chain_pem = sealed->certificate_chain_pem;
+    row.certificate_sha256 = sealed->certificate_sha256;
+    row.private_key_ciphertext = sealed->private_key_ciphertext;
+    row.master_key_id = sealed->master_key_id;
+    row.not_before = sealed->not_before;
+    row.not_after = sealed->not_after;
+    auto r = db::transact(*pool_, "import", [&](pqxx::dbtransaction& tx) {
+      return db::KeySetStore(tx, "test").import("vsphere.local", row, true, at);
+    });
+    EXPECT_TRUE(r) << r.error();
+    return sealed->key_id;
+  }
+
+  std::optional<crypto::MasterKey> master_key_;
+  std::unique_ptr<db::ConnectionPool> pool_;
+  log::Logger log_{log::Format::kText, log::Level::kError};
+  metrics::Registry registry_;
+  SchedulerOptions options_;
+  db::KeySetView view_;
+};
+
+TEST_F(SchedulerTest, BuiltinCaKeyIsRenewedBeforeAnyAlarmForTwelveYears) {
+  Scheduler scheduler = make();
+  TimePoint at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const TimePoint end = at + kDay * 365 * 12;
+  int renewals = 0;
+  std::vector<PassEvent> alarms;
+  std::set<std::string> active_keys;
+  while (at < end) {
+    auto report = scheduler.run_pass(at, false);
+    ASSERT_TRUE(report) << report.error();
+    ASSERT_EQ(report->failures, 0);
+    for (const auto& e : report->events) {
+      if (e.action == "renewal.activated") ++renewals;
+      if (e.action == "alarm.notified") alarms.push_back(e);
+    }
+    const auto* key = active();
+    ASSERT_NE(key, nullptr) << "a tenant was left without an active key";
+    active_keys.insert(key->key_id);
+    EXPECT_GT(key->not_after - at, kDay * 90) << "the active key came within the alarm window";
+    // Daily steps near the renewal window, monthly otherwise.
+    at += key->not_after - at < kDay * 120 ? kDay : kDay * 30;
+  }
+  EXPECT_EQ(renewals, 1);
+  EXPECT_EQ(active_keys.size(), 2u);
+  EXPECT_TRUE(alarms.empty()) << alarms.front().detail;
+  // The renewed key was pending (published) for a day before it signed, and the old one is
+  // verify-only or retired, never deleted.
+  view_ = keys();
+  EXPECT_EQ(view_.keys.size(), 2u);
+  auto sample = registry_.expose();
+  EXPECT_NE(sample.find("sigil_cert_renewals_total{tenant=\"vsphere.local\",result=\"success\"} 1"),
+            std::string::npos)
+      << sample;
+}
+
+TEST_F(SchedulerTest, ThirdPartyKeyRaisesWeeklyThenDailyAlarms) {
+  Scheduler scheduler = make();
+  const TimePoint start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const std::string key_id = import_third_party(start, 200);
+  const TimePoint not_after = active()->not_after;
+  std::vector<std::pair<std::int64_t, std::string>> notified;
+  for (TimePoint at = not_after - kDay * 120; at <= not_after + kDay * 3; at += kDay) {
+    auto report = scheduler.run_pass(at, false);
+    ASSERT_TRUE(report) << report.error();
+    for (const auto& e : report->events) {
+      ASSERT_NE(e.action, "renewal.pending") << "a third-party key cannot be renewed";
+      if (e.action == "alarm.notified" && e.subject == key_id) {
+        auto days = std::chrono::floor<std::chrono::days>(not_after - at).count();
+        notified.emplace_back(days, e.detail.substr(0, e.detail.find(':')));
+      }
+    }
+  }
+  std::vector<std::pair<std::int64_t, std::string>> expected;
+  for (std::int64_t d = 90; d > 7; d -= 7) expected.emplace_back(d, "warning");
+  for (std::int64_t d = 7; d >= -3; --d) expected.emplace_back(d, "critical");
+  EXPECT_EQ(notified, expected);
+  auto open = db::transact(*pool_, "alarms", [](pqxx::dbtransaction& tx) {
+    return db::AlarmStore(tx).list(false);
+  });
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ(open->front().kind, "signing-cert.expiry");
+  EXPECT_EQ(open->front().severity, "critical");
+  EXPECT_EQ(open->front().tenant, "vsphere.local");
+}
+
+TEST_F(SchedulerTest, ReplacingTheThirdPartyKeyClearsItsAlarm) {
+  Scheduler scheduler = make();
+  const TimePoint start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const std::string old_key = import_third_party(start, 30);
+  auto first = scheduler.run_pass(start, false);
+  ASSERT_TRUE(first);
+  bool raised = false;
+  for (const auto& e : first->events) raised |= e.action == "alarm.notified" && e.subject == old_key;
+  EXPECT_TRUE(raised);
+  import_third_party(start + kDay, 400);
+  auto second = scheduler.run_pass(start + kDay, false);
+  ASSERT_TRUE(second);
+  bool cleared = false;
+  for (const auto& e : second->events) cleared |= e.action == "alarm.cleared" && e.subject == old_key;
+  EXPECT_TRUE(cleared);
+}
+
+TEST_F(SchedulerTest, DryRunReportsButChangesNothing) {
+  Scheduler scheduler = make();
+  const TimePoint at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto report = scheduler.run_pass(at, true);
+  ASSERT_TRUE(report) << report.error();
+  bool ca_created = false;
+  bool key_created = false;
+  for (const auto& e : report->events) {
+    ca_created |= e.action == "ca.created";
+    key_created |= e.action == "key.created";
+  }
+  EXPECT_TRUE(ca_created);
+  EXPECT_TRUE(key_created);
+  EXPECT_TRUE(keys().keys.empty());
+  auto again = scheduler.run_pass(at, false);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(keys().keys.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sigil::certmgr
