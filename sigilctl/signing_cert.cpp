@@ -7,7 +7,7 @@
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
-#include "sts/keys/tenant_keys.hpp"
+#include "certmgr/ca/builtin_ca.hpp"
 
 namespace sigil::ctl {
 namespace {
@@ -128,7 +128,8 @@ crypto::KeyType key_type_of(const std::string& name) {
   return crypto::KeyType::kRsa2048;
 }
 
-// Generates a self-signed key for the tenant and applies `op` (add or rotate) to it.
+// Issues a key for the tenant from the built-in CA (created at first use) and applies `op`
+// (add or rotate) to it.
 template <class Op>
 Result<db::KeySetChange> with_new_key(const SigilctlConfig& cfg, std::string_view what, Op op) {
   SIGIL_TRY(crypto::MasterKey mk, load_master_key(cfg));
@@ -138,10 +139,11 @@ Result<db::KeySetChange> with_new_key(const SigilctlConfig& cfg, std::string_vie
   return db::transact(*pool, what, [&](pqxx::dbtransaction& tx) -> Result<db::KeySetChange> {
     SIGIL_TRY(db::TenantRow tenant, db::TenantStore(tx).find(cfg.tenant));
     const TimePoint now = clock.now();
+    ManualClock at(now);
     SIGIL_TRY(db::NewSigningKey key,
-              sts::keys::make_self_signed_signing_key(
-                  tenant.name, mk, type, now, std::chrono::seconds(tenant.policy.clock_tolerance_s),
-                  std::chrono::hours(24 * cfg.validity_days)));
+              certmgr::ca::new_signing_key(tx, mk, at, certmgr::ca::CaOptions{}, tenant.name,
+                                           tenant.id, type,
+                                           std::chrono::hours(24 * cfg.validity_days)));
     db::KeySetStore store(tx, audit_actor());
     return op(store, tenant.name, std::move(key), now);
   });

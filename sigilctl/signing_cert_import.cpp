@@ -11,7 +11,7 @@
 #include "sigil/db/transact.hpp"
 #include "sigil/keys/import_check.hpp"
 #include "signing_cert.hpp"
-#include "sts/keys/tenant_keys.hpp"
+#include "sigil/keys/sealed_key.hpp"
 
 namespace sigil::ctl {
 namespace {
@@ -53,7 +53,7 @@ Result<db::NewSigningKey> new_key(const keys::ImportReport& r, const std::string
   }
   SIGIL_TRY(
       key.private_key_ciphertext,
-      crypto::seal_private_key(mk, r.key.get(), sts::keys::signing_key_aad(tenant, key.key_id)));
+      crypto::seal_private_key(mk, r.key.get(), keys::signing_key_aad(tenant, key.key_id)));
   key.master_key_id = mk.id();
   key.not_before = r.info->not_before;
   key.not_after = r.info->not_after;

@@ -9,7 +9,7 @@
 #include "sigil/db/tenant_policy.hpp"
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
-#include "sts/keys/tenant_keys.hpp"
+#include "certmgr/ca/builtin_ca.hpp"
 
 namespace sigil::ctl {
 namespace {
@@ -25,9 +25,14 @@ int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, s
   auto key_id =
       db::transact(**pool, "tenant.create", [&](pqxx::dbtransaction& tx) -> Result<std::string> {
         SIGIL_TRY(db::TenantRow row, db::TenantStore(tx).create(name));
-        return sts::keys::create_self_signed_signing_key(tx, row.id, row.name, *mk,
-                                                         crypto::KeyType::kRsa2048, clock,
-                                                         kSigningKeyValidity, audit_actor());
+        SIGIL_TRY(db::NewSigningKey key,
+                  certmgr::ca::new_signing_key(tx, *mk, clock, certmgr::ca::CaOptions{}, row.name,
+                                               row.id, crypto::KeyType::kRsa2048,
+                                               kSigningKeyValidity));
+        SIGIL_TRY(db::KeySetChange change,
+                  db::KeySetStore(tx, audit_actor()).rotate(row.name, std::move(key), clock.now()));
+        if (!change.activated) return fail(Errc::kInternal, "the new key was not activated");
+        return std::move(*change.activated);
       });
   if (!key_id) return report_failure(err, key_id.error());
   if (cfg.json) {

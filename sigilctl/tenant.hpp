@@ -1,8 +1,9 @@
 #pragma once
 // `sigilctl tenant create NAME | list | show NAME | set-policy NAME [--<field> N]...`
 // (PostgreSQL directly for now; see local_db.hpp).
-// create also gives the tenant its first signing key: RSA-2048 with a self-signed certificate
-// valid for 10 years, sealed under the master key, active at once.
+// create also gives the tenant its first signing key: RSA-2048 with a certificate from the
+// deployment's built-in CA (created at first use), valid for 10 years, sealed under the
+// master key, active at once.
 
 #include <cstdio>
 #include <span>
@@ -17,8 +18,9 @@ inline constexpr char kTenantHelp[] =
     "       sigilctl tenant set-policy NAME [--clock-tolerance-s N] [--max-bearer-lifetime-s N]\n"
     "            [--max-hok-lifetime-s N] [--max-renew-count N] [--max-delegation-count N]\n"
     "            [--lockout-max-failures N] [--lockout-window-s N] [--lockout-duration-s N]\n"
-    "create: a tenant with a signing key (RSA-2048, self-signed, 10 years) sealed under the\n"
-    "master key (--master-key-file, default HOME/master.key).\n"
+    "create: a tenant with a signing key (RSA-2048, 10 years, issued by the deployment's\n"
+    "built-in CA, which is created at first use) sealed under the master key\n"
+    "(--master-key-file, default HOME/master.key).\n"
     "show: the token and lockout policy, keyset generation, active key and key retention\n"
     "(how long a key verifies after it stops signing: max(bearer, HoK * (renewals + 1)) +\n"
     "clock tolerance).\n"

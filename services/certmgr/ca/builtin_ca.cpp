@@ -3,6 +3,9 @@
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/ca_store.hpp"
+#include "sigil/keys/sealed_key.hpp"
+
+#include <array>
 
 namespace sigil::certmgr::ca {
 namespace {
@@ -120,6 +123,34 @@ Result<IssuedSigningCert> issue_signing_certificate(const BuiltinCa& ca,
   out.not_before = req.not_before;
   out.not_after = req.not_after;
   return out;
+}
+
+Result<db::NewSigningKey> new_signing_key(pqxx::dbtransaction& tx,
+                                          const crypto::MasterKey& master_key, const Clock& clock,
+                                          const CaOptions& ca_options,
+                                          std::string_view tenant, std::int64_t tenant_id,
+                                          crypto::KeyType key_type, std::chrono::hours validity) {
+  SIGIL_TRY(BuiltinCa ca, ensure_ca(tx, master_key, clock, ca_options, nullptr));
+  SigningCertRequest req;
+  req.tenant = std::string(tenant);
+  req.key_type = key_type;
+  req.validity = validity;
+  SIGIL_TRY(IssuedSigningCert issued, issue_signing_certificate(ca, req, clock));
+  std::array<X509*, 2> chain{issued.cert.get(), ca.cert.get()};
+  SIGIL_TRY(keys::SealedSigningKey sealed,
+            keys::seal_signing_key(tenant, issued.key.get(), chain, master_key));
+  db::NewSigningKey key;
+  key.tenant_id = tenant_id;
+  key.key_id = sealed.key_id;
+  key.source = db::SigningKeySource::kBuiltinCa;
+  key.algorithm = sealed.algorithm;
+  key.certificate_chain_pem = sealed.certificate_chain_pem;
+  key.certificate_sha256 = sealed.certificate_sha256;
+  key.private_key_ciphertext = sealed.private_key_ciphertext;
+  key.master_key_id = sealed.master_key_id;
+  key.not_before = sealed.not_before;
+  key.not_after = sealed.not_after;
+  return key;
 }
 
 }  // namespace sigil::certmgr::ca

@@ -28,6 +28,7 @@
 #include "sigil/crypto/envelope.hpp"
 #include "sigil/crypto/handles.hpp"
 #include "sigil/crypto/keys.hpp"
+#include "sigil/db/signing_key_store.hpp"
 
 namespace sigil::certmgr::ca {
 
@@ -80,5 +81,15 @@ struct IssuedSigningCert {
 Result<IssuedSigningCert> issue_signing_certificate(const BuiltinCa& ca,
                                                     const SigningCertRequest& request,
                                                     const Clock& clock);
+
+/// A signing key for `tenant` (its name as stored), issued by the deployment's CA (created
+/// first if there is none, in `tx`) and sealed for storage: the row KeySetStore::add_pending,
+/// rotate or activate takes (source builtin-ca, chain = leaf + CA). Used by certmgr's renewal
+/// and by sigilctl (tenant create, signing-cert add/refresh).
+Result<db::NewSigningKey> new_signing_key(pqxx::dbtransaction& tx,
+                                          const crypto::MasterKey& master_key, const Clock& clock,
+                                          const CaOptions& ca_options,
+                                          std::string_view tenant, std::int64_t tenant_id,
+                                          crypto::KeyType key_type, std::chrono::hours validity);
 
 }  // namespace sigil::certmgr::ca

@@ -1,14 +1,12 @@
 #include "certmgr/renew/scheduler.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "certmgr/alarms/expiry_schedule.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/alarm_store.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
-#include "sigil/keys/sealed_key.hpp"
 
 namespace sigil::certmgr {
 namespace {
@@ -107,8 +105,7 @@ Result<void> Scheduler::alarm_ca(pqxx::dbtransaction& tx, const ca::BuiltinCa& c
 }
 
 Result<void> Scheduler::renew_tenant(pqxx::dbtransaction& tx, const std::string& tenant,
-                                     const ca::BuiltinCa& ca, TimePoint at,
-                                     std::vector<PassEvent>& out) {
+                                     TimePoint at, std::vector<PassEvent>& out) {
   db::KeySetStore store(tx, options_.actor);
   SIGIL_TRY(db::KeySetChange retired, store.retire_due(tenant, at));
   for (const auto& id : retired.retired) {
@@ -120,27 +117,10 @@ Result<void> Scheduler::renew_tenant(pqxx::dbtransaction& tx, const std::string&
       find_key(view.keys, db::SigningKeyState::kPending, db::SigningKeySource::kBuiltinCa);
 
   auto new_key = [&]() -> Result<db::NewSigningKey> {
-    ca::SigningCertRequest req;
-    req.tenant = view.tenant.name;
-    req.key_type = options_.signing_key_type;
-    req.validity = options_.signing_validity;
     ManualClock clock(at);
-    SIGIL_TRY(ca::IssuedSigningCert issued, ca::issue_signing_certificate(ca, req, clock));
-    std::array<X509*, 2> chain{issued.cert.get(), ca.cert.get()};
-    SIGIL_TRY(keys::SealedSigningKey sealed,
-              keys::seal_signing_key(view.tenant.name, issued.key.get(), chain, master_key_));
-    db::NewSigningKey key;
-    key.tenant_id = view.tenant.id;
-    key.key_id = sealed.key_id;
-    key.source = db::SigningKeySource::kBuiltinCa;
-    key.algorithm = sealed.algorithm;
-    key.certificate_chain_pem = sealed.certificate_chain_pem;
-    key.certificate_sha256 = sealed.certificate_sha256;
-    key.private_key_ciphertext = sealed.private_key_ciphertext;
-    key.master_key_id = sealed.master_key_id;
-    key.not_before = sealed.not_before;
-    key.not_after = sealed.not_after;
-    return key;
+    return ca::new_signing_key(tx, master_key_, clock, options_.ca, view.tenant.name,
+                               view.tenant.id, options_.signing_key_type,
+                               options_.signing_validity);
   };
   auto activate = [&](const std::string& key_id, std::string_view action) -> Result<void> {
     SIGIL_TRY(db::KeySetChange change, store.activate(tenant, key_id, at));
@@ -230,7 +210,6 @@ Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_
   PassReport report;
   report.at = at;
   report.dry_run = dry_run;
-  std::optional<ca::BuiltinCa> ca;
   SIGIL_TRY_VOID(in_transaction(
       "certmgr.ca", dry_run, report.events,
       [&](pqxx::dbtransaction& tx, std::vector<PassEvent>& ev) -> Result<void> {
@@ -242,7 +221,6 @@ Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_
                         "valid until " + format_rfc3339(opened.not_after)});
         }
         SIGIL_TRY_VOID(alarm_ca(tx, opened, at, ev));
-        ca = std::move(opened);
         return {};
       }));
   SIGIL_TRY(std::vector<db::TenantRow> tenants,
@@ -258,7 +236,7 @@ Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_
     std::vector<PassEvent> renewed;
     auto r = in_transaction("certmgr.renew", dry_run, renewed,
                             [&](pqxx::dbtransaction& tx, std::vector<PassEvent>& ev) -> Result<void> {
-                              SIGIL_TRY_VOID(renew_tenant(tx, name, *ca, at, ev));
+                              SIGIL_TRY_VOID(renew_tenant(tx, name, at, ev));
                               SIGIL_TRY(bool cleared, db::AlarmStore(tx).clear(kRenewalFailed, name, at));
                               if (cleared) ev.push_back({name, "alarm.cleared", name, "renewal works again"});
                               return {};

@@ -82,8 +82,8 @@ class Scheduler {
     int failures = 0;
     TimePoint next_attempt;
   };
-  Result<void> renew_tenant(pqxx::dbtransaction& tx, const std::string& tenant,
-                            const ca::BuiltinCa& ca, TimePoint at, std::vector<PassEvent>& out);
+  Result<void> renew_tenant(pqxx::dbtransaction& tx, const std::string& tenant, TimePoint at,
+                            std::vector<PassEvent>& out);
   Result<void> alarm_tenant(pqxx::dbtransaction& tx, const std::string& tenant, TimePoint at,
                             std::vector<PassEvent>& out);
   Result<void> alarm_ca(pqxx::dbtransaction& tx, const ca::BuiltinCa& ca, TimePoint at,

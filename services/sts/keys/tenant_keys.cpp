@@ -76,10 +76,6 @@ Result<Snapshot> read_snapshot(db::ConnectionPool& pool, std::string_view tenant
 
 }  // namespace
 
-std::string signing_key_aad(std::string_view tenant, std::string_view key_id) {
-  return "tenant=" + std::string(tenant) + ";key=" + std::string(key_id);
-}
-
 Result<crypto::EvpPkeyPtr> SigningKeyLoader::open_active_key(const std::string& tenant,
                                                              const std::string& key_id,
                                                              const std::string& ciphertext,

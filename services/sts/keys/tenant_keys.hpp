@@ -37,12 +37,13 @@
 #include "sigil/crypto/handles.hpp"
 #include "sigil/crypto/keys.hpp"
 #include "sigil/db/connection.hpp"
+#include "sigil/keys/sealed_key.hpp"
 #include "sigil/db/signing_key_store.hpp"
 
 namespace sigil::sts::keys {
 
-/// The AAD of a signing key's private-key envelope: "tenant=<tenant>;key=<key_id>".
-std::string signing_key_aad(std::string_view tenant, std::string_view key_id);
+/// The AAD of a signing key's private-key envelope (sigil/keys/sealed_key.hpp).
+using sigil::keys::signing_key_aad;
 
 struct TenantKeys {
   struct Key {

@@ -157,7 +157,8 @@ TEST_F(SigilctlKeyset, AddIsPendingUntilActivated) {
   EXPECT_EQ(active_key(), first) << "a pending key does not sign";
   auto shown = ctl_json({"signing-cert", "show", id});
   EXPECT_EQ(shown.at("state").as_string(), "pending");
-  EXPECT_EQ(shown.at("subject").as_string(), "CN=vsphere.local token signing");
+  EXPECT_EQ(shown.at("subject").as_string(), "CN=vsphere.local token signing,O=Sigil");
+  EXPECT_EQ(shown.at("issuer").as_string(), "CN=Sigil built-in CA,O=Sigil");
   EXPECT_EQ(shown.at("source").as_string(), "builtin-ca");
   EXPECT_EQ(shown.at("sha256_fingerprint").as_string().size(), 95u);  // 32 hex pairs + colons
 
