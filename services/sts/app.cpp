@@ -2,6 +2,8 @@
 
 #include "sigil/service/tls_setup.hpp"
 #include "sts/handlers/wstrust_endpoint.hpp"
+#include "sts/rest/publish_routes.hpp"
+#include "sts/rest/token_routes.hpp"
 
 namespace sigil::sts {
 namespace {
@@ -38,7 +40,8 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   pool.max_connections = 16;
   app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
   app->identity_ = std::make_unique<identity::IdentitySource>(*app->pool_, app->clock_, log);
-  app->loader_ = std::make_unique<keys::SigningKeyLoader>(*app->pool_, app->master_key_, log);
+  app->loader_ =
+      std::make_unique<keys::SigningKeyLoader>(*app->pool_, app->master_key_, log, app->clock_);
   handlers::KeyCacheOptions cache;
   cache.conninfo = cfg.data.db;
   cache.poll_interval = std::chrono::milliseconds(cfg.keyset_poll_interval_ms);
@@ -48,10 +51,11 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   host.readiness().add_condition([key_cache]() -> std::string {
     return key_cache->ready() ? std::string() : "signing key sets not loaded yet";
   });
-  handlers::TokenServiceOptions options;
+  handlers::TokenCoreOptions options;
   options.issuer_base = "https://" + cfg.tls.hostname;
-  app->tokens_ = std::make_unique<handlers::TokenService>(
+  app->core_ = std::make_unique<handlers::TokenCore>(
       *app->identity_, *app->key_cache_, app->clock_, log, host.registry(), std::move(options));
+  app->tokens_ = std::make_unique<handlers::TokenService>(*app->core_);
   SIGIL_TRY_VOID(app->build_server(host));
   return app;
 }
@@ -67,6 +71,8 @@ Result<void> StsApp::build_server(service::ServiceHost& host) {
   SIGIL_TRY(crypto::SslCtxPtr context, crypto::make_server_tls_context(tls));
   http::Router router;
   handlers::add_wstrust_routes(router, *tokens_, log_, cfg_.default_tenant);
+  rest::add_token_routes(router, *core_, log_);
+  rest::add_publish_routes(router, *core_, log_);
   http::ServerLimits limits;
   limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
   server_ = std::make_unique<http::Server>(host.runtime(), "main", limits, std::move(router), log_,

@@ -1,7 +1,9 @@
 #pragma once
 // StsApp: the parts of sigil-sts behind its HTTPS listener, built from the frozen config once
 // the ServiceHost runs: libxml2/xmlsec, the PostgreSQL pool, the master key, the identity source,
-// the tenants' key sets and the token service, served at POST /sts/STSService/{tenant}.
+// the tenants' key sets and the token core, served over WS-Trust (POST /sts/STSService/{tenant}),
+// the JSON REST API (/api/v1/tenants/{tenant}/tokens...) and the publishing endpoints
+// (/api/v1/tenants/{tenant}/signing-certs[.pem], /saml/metadata/{tenant}).
 //
 // Thread-safety: create/start/stop from main's thread; the parts are thread-safe.
 
@@ -15,6 +17,7 @@
 #include "sigil/xml/library.hpp"
 #include "sts/config.hpp"
 #include "sts/handlers/key_cache.hpp"
+#include "sts/handlers/token_core.hpp"
 #include "sts/handlers/token_service.hpp"
 #include "sts/identity/identity_source.hpp"
 #include "sts/keys/tenant_keys.hpp"
@@ -46,7 +49,8 @@ class StsApp {
   std::unique_ptr<identity::IdentitySource> identity_;
   std::unique_ptr<keys::SigningKeyLoader> loader_;
   std::unique_ptr<handlers::KeyCache> key_cache_;
-  std::unique_ptr<handlers::TokenService> tokens_;
+  std::unique_ptr<handlers::TokenCore> core_;
+  std::unique_ptr<handlers::TokenService> tokens_;  // the WS-Trust adapter over core_
   std::unique_ptr<http::Server> server_;
 };
 

@@ -16,8 +16,10 @@ constexpr service::Program kProgram{
     .synopsis = "sigil-sts [OPTIONS]",
     .description =
         "The Sigil security token service: issues, renews and validates SAML 2.0 tokens over\n"
-        "WS-Trust 1.3. Stateless; any number of replicas share one PostgreSQL database.\n"
-        "Serves WS-Trust at https://LISTEN/sts/STSService/{tenant}, and /healthz, /readyz and\n"
+        "WS-Trust 1.3 and a JSON REST API. Stateless; any number of replicas share one\n"
+        "PostgreSQL database. Serves WS-Trust at https://LISTEN/sts/STSService/{tenant}, REST at\n"
+        "/api/v1/tenants/{tenant}/tokens, signing certificates at .../signing-certs[.pem] and\n"
+        "SAML metadata at /saml/metadata/{tenant}, and /healthz, /readyz and\n"
         "/metrics on --metrics-listen.\n",
     .commands = {},
     .epilog =

@@ -2,7 +2,7 @@
 
 namespace sigil::sts::handlers {
 
-Result<Validity> grant_validity(const std::optional<wstrust::Lifetime>& requested, TimePoint now,
+Result<Validity> grant_validity(const std::optional<RequestedLifetime>& requested, TimePoint now,
                                 std::chrono::seconds max_lifetime, std::optional<TimePoint> cap) {
   using std::chrono::milliseconds;
   const TimePoint start = std::chrono::floor<milliseconds>(now);

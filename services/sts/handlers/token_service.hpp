@@ -14,6 +14,10 @@
 // ActAs needs a signed request by the acting solution user and a delegable token. Renew needs a
 // holder-of-key token with renewals left, signed by its own key. Validate answers valid/invalid.
 //
+// The policy (who may have which token, for how long, signed with which key) is TokenCore's;
+// this class is the WS-Trust adapter: it parses the RST, checks the WS-Security Timestamp and
+// request signature, and renders the RSTR.
+//
 // handle() returns the SOAP response body, or the Error to answer with as a fault. kNotFound
 // means an unknown tenant (HTTP 404, no fault).
 //
@@ -26,47 +30,29 @@
 #include <libxml/tree.h>
 #include <openssl/x509.h>
 
-#include "sigil/base/clock.hpp"
-#include "sigil/base/log.hpp"
-#include "sigil/metrics/registry.hpp"
-#include "sigil/saml/validator.hpp"
-#include "sts/handlers/key_cache.hpp"
-#include "sts/identity/identity_source.hpp"
+#include "sts/handlers/token_core.hpp"
+#include "sts/wstrust/request.hpp"
 
 namespace sigil::sts::handlers {
 
-struct TokenServiceOptions {
-  // Tokens name their issuer `<issuer_base>/websso/SAML2/Metadata/<tenant>`, as vCenter does.
-  std::string issuer_base = "https://localhost";
-};
-
 class TokenService {
  public:
-  TokenService(identity::IdentitySource& identity, KeyCache& keys, const Clock& clock,
-               const log::Logger& log, metrics::Registry& metrics, TokenServiceOptions options);
+  explicit TokenService(TokenCore& core) : core_(core) {}
 
   Result<std::string> handle(std::string_view tenant, std::string_view body,
                              std::string_view soap_action, X509* tls_client_certificate);
 
-  std::string issuer_for(std::string_view tenant) const;
+  std::string issuer_for(std::string_view tenant) const { return core_.issuer_for(tenant); }
 
  private:
   struct Context;
-  struct Authenticated;
   Result<std::string> issue(Context& ctx, X509* tls_client_certificate);
   Result<std::string> renew(Context& ctx);
   Result<std::string> validate(Context& ctx);
   Result<Authenticated> authenticate(Context& ctx, X509* tls_client_certificate);
   Result<Authenticated> authenticate_by_token(Context& ctx, xmlNode* assertion);
-  Result<saml::ValidatedAssertion> validate_token(const Context& ctx, xmlNode* assertion) const;
 
-  identity::IdentitySource& identity_;
-  KeyCache& keys_;
-  const Clock& clock_;
-  const log::Logger& log_;
-  metrics::CounterFamily& issued_;
-  metrics::CounterFamily& validations_;
-  TokenServiceOptions options_;
+  TokenCore& core_;
 };
 
 }  // namespace sigil::sts::handlers

@@ -49,8 +49,4 @@ std::string soap_fault_body(const Error& error);
 /// `{"error":"<errc_name>","message":"<message or default text>"}`. Never includes detail.
 std::string rest_error_body(const Error& error);
 
-/// Escapes `&`, `<`, `>`, `"` and `'` for XML text and attribute values; C0 controls XML
-/// cannot carry become `?`.
-std::string xml_escape(std::string_view text);
-
 }  // namespace sigil::http

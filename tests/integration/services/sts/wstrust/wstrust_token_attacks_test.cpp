@@ -288,10 +288,10 @@ TEST_F(TokenAttacks, CommentOrCdataInNameIdNeverNamesAnotherSubject) {
   std::string delegatable = bearer_token("admin.eve", true);
   ASSERT_NE(hok.find(">admin.eve@VSPHERE.LOCAL<"), std::string::npos) << hok;
   // A comment inside NameID: the signature holds, the claim reader refuses the
-  // split text.
+  // split text, and a badly shaped token is a bad security token (contract §4).
   expect_refused_everywhere(replace_once(hok, "admin.eve@", "admin<!---->.eve@"),
                             replace_once(delegatable, "admin.eve@", "admin<!---->.eve@"),
-                            "InvalidRequest");
+                            "InvalidSecurity");
   // An element inside NameID is covered by the signature, which then fails
   // first.
   expect_refused_everywhere(replace_once(hok, "admin.eve@", "admin<x/>.eve@"),

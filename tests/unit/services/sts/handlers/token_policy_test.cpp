@@ -17,21 +17,21 @@ TEST(TokenPolicy, WithoutARequestedLifetimeTheMaximumIsGrantedFromNowInMilliseco
 }
 
 TEST(TokenPolicy, ALongerRequestIsClampedNotRefused) {
-  wstrust::Lifetime asked{kNow, kNow + hours{24}};
+  RequestedLifetime asked{kNow, kNow + hours{24}};
   auto v = grant_validity(asked, kNow, seconds{600});
   ASSERT_TRUE(v);
   EXPECT_EQ(v->not_on_or_after - v->not_before, seconds{600});
 }
 
 TEST(TokenPolicy, AShorterRequestIsGrantedAsAsked) {
-  wstrust::Lifetime asked{kNow, kNow + minutes{5}};
+  RequestedLifetime asked{kNow, kNow + minutes{5}};
   auto v = grant_validity(asked, kNow, hours{1});
   ASSERT_TRUE(v);
   EXPECT_EQ(v->not_on_or_after - v->not_before, minutes{5});
 }
 
 TEST(TokenPolicy, TheLengthIsTakenFromTheRequestEvenIfTheClientClockIsOff) {
-  wstrust::Lifetime asked{kNow - hours{3}, kNow - hours{3} + minutes{5}};
+  RequestedLifetime asked{kNow - hours{3}, kNow - hours{3} + minutes{5}};
   auto v = grant_validity(asked, kNow, hours{1});
   ASSERT_TRUE(v);
   EXPECT_EQ(v->not_before, floor<milliseconds>(kNow));
@@ -45,7 +45,7 @@ TEST(TokenPolicy, ADerivedTokenEndsNoLaterThanItsSource) {
 }
 
 TEST(TokenPolicy, ALifetimeEndingBeforeItStartsOrNothingLeftIsAnInvalidTimeRange) {
-  wstrust::Lifetime backwards{kNow, kNow - seconds{1}};
+  RequestedLifetime backwards{kNow, kNow - seconds{1}};
   EXPECT_EQ(grant_validity(backwards, kNow, hours{1}).error().code, Errc::kInvalidTimeRange);
   EXPECT_EQ(grant_validity(std::nullopt, kNow, hours{1}, kNow - seconds{1}).error().code,
             Errc::kInvalidTimeRange);

@@ -1,0 +1,265 @@
+#include "sts/handlers/token_core.hpp"
+
+#include "sigil/crypto/encoding.hpp"
+#include "sigil/crypto/random.hpp"
+#include "sigil/crypto/x509.hpp"
+#include "sigil/saml/names.hpp"
+#include "sigil/saml/writer.hpp"
+#include "sts/identity/principal.hpp"
+
+namespace sigil::sts::handlers {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string cert_b64(X509* cert) {
+  auto der = crypto::write_certificate_der(cert);
+  return der ? crypto::base64_encode(*der) : std::string();
+}
+
+std::string_view signature_uri(const keys::TenantKeys& keys) {
+  return keys.active().algorithm == "ecdsa-sha256" ? saml::uri::kEcdsaSha256
+                                                    : saml::uri::kRsaSha256;
+}
+
+// The parts of a new assertion every flow fills the same way.
+void stamp(saml::AssertionSpec& spec, const Validity& v, std::string issuer,
+           const identity::Principal& subject) {
+  spec.id = crypto::random_id();
+  spec.issue_instant = v.not_before;
+  spec.not_before = v.not_before;
+  spec.not_on_or_after = v.not_on_or_after;
+  spec.issuer = std::move(issuer);
+  spec.subject_upn = subject.upn;
+  spec.attributes = identity::token_attributes(subject);
+}
+
+std::int64_t seconds_between(TimePoint a, TimePoint b) {
+  return std::chrono::duration_cast<std::chrono::seconds>(b - a).count();
+}
+
+}  // namespace
+
+TokenCore::TokenCore(identity::IdentitySource& identity, KeyCache& keys, const Clock& clock,
+                     const log::Logger& log, metrics::Registry& metrics,
+                     TokenCoreOptions options)
+    : identity_(identity),
+      keys_(keys),
+      clock_(clock),
+      log_(log),
+      issued_(metrics.counter("sigil_tokens_issued_total", "Tokens issued, by tenant and kind",
+                              {"tenant", "kind"})),
+      validations_(metrics.counter("sigil_token_validations_total",
+                                   "Token validations, by tenant and result",
+                                   {"tenant", "result"})),
+      options_(std::move(options)) {}
+
+std::string TokenCore::issuer_for(std::string_view tenant) const {
+  return options_.issuer_base + "/websso/SAML2/Metadata/" + std::string(tenant);
+}
+
+Result<TokenContext> TokenCore::begin(std::string_view tenant, std::string_view protocol) {
+  SIGIL_TRY(identity::TenantPolicy policy, identity_.load_tenant(tenant));
+  SIGIL_TRY(auto keys, keys_.get(policy.name, policy.keyset_generation));
+  TokenContext ctx;
+  ctx.issuer = issuer_for(policy.name);
+  ctx.policy = std::move(policy);
+  ctx.keys = std::move(keys);
+  ctx.now = clock_.now();
+  ctx.protocol = protocol;
+  return ctx;
+}
+
+std::vector<const keys::TenantKeys::Key*> TokenCore::live_keys(const keys::TenantKeys& keys,
+                                                               TimePoint now) {
+  std::vector<const keys::TenantKeys::Key*> out;
+  for (const auto& key : keys.verifying) {
+    // verify_until is the last instant the key is useful (retention rule, tolerance included).
+    if (key.verify_until && *key.verify_until < now) continue;
+    out.push_back(&key);
+  }
+  return out;
+}
+
+Result<saml::ValidatedAssertion> TokenCore::validate_token(const TokenContext& ctx, xmlDoc* doc,
+                                                           xmlNode* assertion) const {
+  std::vector<saml::TrustedSigningKey> trusted;
+  for (const auto* key : live_keys(*ctx.keys, ctx.now)) {
+    trusted.push_back({key->key_id, key->cert.get()});
+  }
+  saml::ValidationPolicy policy;
+  policy.clock_tolerance = ctx.policy.clock_tolerance;
+  policy.expected_issuer = ctx.issuer;
+  ManualClock at(ctx.now);
+  auto token = saml::validate_assertion(doc, assertion, trusted, policy, at);
+  if (!token && token.error().code == Errc::kMalformedRequest) {
+    // A presented token of the wrong shape is a bad security token (wstrust-contract.md §4:
+    // wsse:InvalidSecurity), not a malformed request.
+    Error e = std::move(token).error();
+    e.code = Errc::kSignatureInvalid;
+    return unexpected(std::move(e));
+  }
+  return token;
+}
+
+Result<Authenticated> TokenCore::authenticate_password(const TokenContext& ctx,
+                                                       std::string_view username,
+                                                       std::string_view password) {
+  Authenticated a;
+  a.authn_instant = ctx.now;
+  a.method = saml::AuthnMethod::kPassword;
+  SIGIL_TRY(a.subject, identity_.authenticate_password(ctx.policy.name, username, password));
+  return a;
+}
+
+Result<Authenticated> TokenCore::authenticate_certificate(const TokenContext& ctx,
+                                                          X509* certificate,
+                                                          saml::AuthnMethod method) {
+  if (certificate == nullptr) {
+    return fail(Errc::kAuthFailed, std::string(identity::kAuthFailedMessage), "no certificate");
+  }
+  Authenticated a;
+  a.authn_instant = ctx.now;
+  a.method = method;
+  SIGIL_TRY(a.subject, identity_.authenticate_certificate(ctx.policy.name, certificate));
+  a.proof_certificate = crypto::share(certificate);
+  a.signed_by_certificate = method == saml::AuthnMethod::kXmlDsig;
+  return a;
+}
+
+Result<Authenticated> TokenCore::authenticate_token(const TokenContext& ctx,
+                                                    saml::ValidatedAssertion&& token) {
+  if (token.claims.confirmation != saml::Confirmation::kHolderOfKey) {
+    return fail(Errc::kSignatureInvalid, "a bearer token cannot prove possession of a key");
+  }
+  Authenticated a;
+  SIGIL_TRY(a.subject, identity_.lookup_subject(ctx.policy.name, token.claims.subject_upn));
+  a.method = saml::AuthnMethod::kPreviousSession;
+  a.authn_instant = token.claims.authn_instant;
+  a.proof_certificate = std::move(token.hok_certificate);
+  return a;
+}
+
+Result<IssuedToken> TokenCore::sign(const TokenContext& ctx, saml::AssertionSpec& spec) {
+  const keys::TenantKeys::Key& active = ctx.keys->active();
+  SIGIL_TRY(std::string wire, saml::write_signed_assertion(
+                                  spec, {ctx.keys->active_private_key.get(), active.chain_der_b64}));
+  IssuedToken t;
+  t.assertion = std::move(wire);
+  t.not_before = spec.not_before;
+  t.not_on_or_after = spec.not_on_or_after;
+  t.key_id = active.key_id;
+  t.token_id = spec.id;
+  t.subject = spec.subject_upn;
+  t.holder_of_key = spec.confirmation == saml::Confirmation::kHolderOfKey;
+  t.renewable = spec.renew_count > 0;
+  t.delegatable = spec.proxy_count > 0;
+  t.signature_algorithm = signature_uri(*ctx.keys);
+  return t;
+}
+
+Result<IssuedToken> TokenCore::issue(const TokenContext& ctx, IssueInput&& in) {
+  Authenticated& auth = in.auth;
+  if (in.holder_of_key && !auth.proof_certificate) {
+    return fail(Errc::kMalformedRequest,
+                "a holder-of-key token needs a signed request or a TLS client certificate");
+  }
+  saml::AssertionSpec spec;
+  identity::Principal subject = auth.subject;
+  int proxy = in.delegatable ? ctx.policy.max_delegation_count : 0;
+  std::optional<TimePoint> cap;
+  if (in.act_as) {
+    const saml::ValidatedAssertion& act_as = *in.act_as;
+    if (!auth.signed_by_certificate || !auth.subject.is_solution_user) {
+      return fail(Errc::kPermissionDenied, "ActAs needs a request signed by a solution user");
+    }
+    if (act_as.claims.proxy_count <= 0) {
+      return fail(Errc::kPermissionDenied, "the ActAs token may not be delegated");
+    }
+    SIGIL_TRY(subject, identity_.lookup_subject(ctx.policy.name, act_as.claims.subject_upn));
+    spec.delegates = act_as.claims.delegates;
+    spec.delegates.push_back({auth.subject.upn, std::chrono::floor<milliseconds>(ctx.now)});
+    spec.confirmation_upn = auth.subject.upn;
+    proxy = act_as.claims.proxy_count - 1;
+    cap = act_as.claims.not_on_or_after;
+    auth.method = act_as.claims.authn_method;
+    auth.authn_instant = act_as.claims.authn_instant;
+  }
+  auto max = in.holder_of_key ? ctx.policy.max_hok_lifetime : ctx.policy.max_bearer_lifetime;
+  SIGIL_TRY(Validity v, grant_validity(in.lifetime, ctx.now, max, cap));
+  stamp(spec, v, ctx.issuer, subject);
+  spec.confirmation =
+      in.holder_of_key ? saml::Confirmation::kHolderOfKey : saml::Confirmation::kBearer;
+  if (in.holder_of_key) spec.hok_certificate_b64 = cert_b64(auth.proof_certificate.get());
+  spec.proxy_count = proxy;
+  spec.renew_count = in.renewable ? ctx.policy.max_renew_count : 0;
+  spec.audience = in.audience;
+  spec.authn_instant = std::chrono::floor<milliseconds>(auth.authn_instant);
+  spec.authn_method = auth.method;
+  SIGIL_TRY(IssuedToken token, sign(ctx, spec));
+  std::string kind = in.act_as ? "actas" : (in.holder_of_key ? "holder-of-key" : "bearer");
+  issued_.with({{"tenant", ctx.policy.name}, {"kind", kind}}).inc();
+  log_.info("token.issued", {{"tenant", ctx.policy.name}, {"subject", spec.subject_upn},
+                             {"kind", kind}, {"protocol", ctx.protocol},
+                             {"key_id", token.key_id}, {"token_id", spec.id},
+                             {"lifetime_s", seconds_between(v.not_before, v.not_on_or_after)}});
+  return token;
+}
+
+Result<IssuedToken> TokenCore::renew(const TokenContext& ctx, RenewInput&& in) {
+  saml::ValidatedAssertion& token = in.token;
+  if (token.claims.confirmation != saml::Confirmation::kHolderOfKey) {
+    return fail(Errc::kUnableToRenew, "only holder-of-key tokens can be renewed");
+  }
+  if (in.proof_certificate == nullptr) {
+    return fail(Errc::kUnauthenticated, "renewal needs proof of possession of the token's key");
+  }
+  if (X509_cmp(in.proof_certificate, token.hok_certificate.get()) != 0) {
+    return fail(Errc::kUnableToRenew, "the request is not signed by the token's key");
+  }
+  if (token.claims.renew_count <= 0) {
+    return fail(Errc::kUnableToRenew, "the token may not be renewed any more");
+  }
+  SIGIL_TRY(identity::Principal subject,
+            identity_.lookup_subject(ctx.policy.name, token.claims.subject_upn));
+  SIGIL_TRY(Validity v, grant_validity(in.lifetime, ctx.now, ctx.policy.max_hok_lifetime));
+  saml::AssertionSpec spec = std::move(token.claims);
+  stamp(spec, v, ctx.issuer, subject);
+  spec.renew_count -= 1;
+  SIGIL_TRY(IssuedToken renewed, sign(ctx, spec));
+  issued_.with({{"tenant", ctx.policy.name}, {"kind", "renewed"}}).inc();
+  log_.info("token.renewed", {{"tenant", ctx.policy.name}, {"subject", spec.subject_upn},
+                              {"protocol", ctx.protocol}, {"key_id", renewed.key_id},
+                              {"token_id", spec.id}, {"renewals_left", spec.renew_count},
+                              {"lifetime_s", seconds_between(v.not_before, v.not_on_or_after)}});
+  return renewed;
+}
+
+Result<ValidateOutcome> TokenCore::validate(const TokenContext& ctx, xmlDoc* doc,
+                                            xmlNode* assertion) {
+  auto token = validate_token(ctx, doc, assertion);
+  if (!token && (token.error().code == Errc::kUnavailable ||
+                 token.error().code == Errc::kInternal)) {
+    return unexpected(std::move(token).error());
+  }
+  if (!token) return invalid(ctx, std::move(token).error());
+  validations_.with({{"tenant", ctx.policy.name}, {"result", "valid"}}).inc();
+  log_.info("token.validated", {{"tenant", ctx.policy.name}, {"result", "valid"},
+                                {"protocol", ctx.protocol}, {"key_id", token->signing_key_id},
+                                {"token_id", token->claims.id}});
+  ValidateOutcome out;
+  out.token = std::move(*token);
+  return out;
+}
+
+ValidateOutcome TokenCore::invalid(const TokenContext& ctx, Error reason) {
+  validations_.with({{"tenant", ctx.policy.name}, {"result", "invalid"}}).inc();
+  log_.info("token.validated", {{"tenant", ctx.policy.name}, {"result", "invalid"},
+                                {"protocol", ctx.protocol}, {"error", errc_name(reason.code)},
+                                {"reason", reason.message}});
+  ValidateOutcome out;
+  out.reason = std::move(reason);
+  return out;
+}
+
+}  // namespace sigil::sts::handlers
