@@ -57,7 +57,7 @@ Result<ValidatedAssertion> validate_assertion(xmlDoc* doc, xmlNode* assertion,
   SIGIL_TRY_VOID(check_policy(claims, policy));
   ValidatedAssertion out;
   out.signing_key_id = keys[verified.trusted_key_index].key_id;
-  if (claims.confirmation == Confirmation::kHolderOfKey) {
+  if (claims.confirmation == Confirmation::kHolderOfKey && policy.parse_hok_certificate) {
     SIGIL_TRY(auto der, crypto::base64_decode(claims.hok_certificate_b64));
     auto cert = crypto::parse_certificate_der(der);
     if (!cert) return fail(Errc::kMalformedRequest, "holder-of-key certificate does not parse");

@@ -78,6 +78,12 @@ bool KeyCache::sleep_for(std::chrono::milliseconds d) {
   return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
+std::shared_ptr<const keys::TenantKeys> KeyCache::cached(std::string_view tenant) const {
+  std::lock_guard lock(mu_);
+  auto it = sets_.find(tenant);
+  return it == sets_.end() ? nullptr : it->second;
+}
+
 Result<std::shared_ptr<const keys::TenantKeys>> KeyCache::get(const std::string& tenant,
                                                               std::int64_t min_generation) {
   {

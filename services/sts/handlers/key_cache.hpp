@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "sigil/base/log.hpp"
@@ -62,6 +63,9 @@ class KeyCache {
   void stop();
   /// True once the first full load finished.
   bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
+
+  /// The cached key set of `tenant` (its name as stored), or null; never touches PostgreSQL.
+  std::shared_ptr<const keys::TenantKeys> cached(std::string_view tenant) const;
 
   /// The tenant's key set at `min_generation` or newer; loads it when the cached one is older
   /// or absent.

@@ -59,8 +59,17 @@ std::string TokenCore::issuer_for(std::string_view tenant) const {
 }
 
 Result<TokenContext> TokenCore::begin(std::string_view tenant, std::string_view protocol) {
-  SIGIL_TRY(identity::TenantPolicy policy, identity_.load_tenant(tenant));
-  SIGIL_TRY(auto keys, keys_.get(policy.name, policy.keyset_generation));
+  // The tenant's policy comes with its key set snapshot, kept current by LISTEN/NOTIFY (a
+  // policy change bumps the generation like a key change), so the common case reads no row.
+  // A tenant not cached yet (or named in another case) is read from PostgreSQL.
+  std::shared_ptr<const keys::TenantKeys> keys = keys_.cached(tenant);
+  identity::TenantPolicy policy;
+  if (keys) {
+    policy = identity::policy_of(keys->tenant_row);
+  } else {
+    SIGIL_TRY(policy, identity_.load_tenant(tenant));
+    SIGIL_TRY(keys, keys_.get(policy.name, policy.keyset_generation));
+  }
   TokenContext ctx;
   ctx.issuer = issuer_for(policy.name);
   ctx.policy = std::move(policy);
@@ -82,7 +91,8 @@ std::vector<const keys::TenantKeys::Key*> TokenCore::live_keys(const keys::Tenan
 }
 
 Result<saml::ValidatedAssertion> TokenCore::validate_token(const TokenContext& ctx, xmlDoc* doc,
-                                                           xmlNode* assertion) const {
+                                                           xmlNode* assertion,
+                                                           bool need_hok_certificate) const {
   std::vector<saml::TrustedSigningKey> trusted;
   for (const auto* key : live_keys(*ctx.keys, ctx.now)) {
     trusted.push_back({key->key_id, key->cert.get()});
@@ -90,6 +100,7 @@ Result<saml::ValidatedAssertion> TokenCore::validate_token(const TokenContext& c
   saml::ValidationPolicy policy;
   policy.clock_tolerance = ctx.policy.clock_tolerance;
   policy.expected_issuer = ctx.issuer;
+  policy.parse_hok_certificate = need_hok_certificate;
   ManualClock at(ctx.now);
   auto token = saml::validate_assertion(doc, assertion, trusted, policy, at);
   if (!token && token.error().code == Errc::kMalformedRequest) {
@@ -237,7 +248,7 @@ Result<IssuedToken> TokenCore::renew(const TokenContext& ctx, RenewInput&& in) {
 
 Result<ValidateOutcome> TokenCore::validate(const TokenContext& ctx, xmlDoc* doc,
                                             xmlNode* assertion) {
-  auto token = validate_token(ctx, doc, assertion);
+  auto token = validate_token(ctx, doc, assertion, /*need_hok_certificate=*/false);
   if (!token && (token.error().code == Errc::kUnavailable ||
                  token.error().code == Errc::kInternal)) {
     return unexpected(std::move(token).error());

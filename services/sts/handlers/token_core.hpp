@@ -134,9 +134,11 @@ class TokenCore {
                                            saml::ValidatedAssertion&& token);
 
   /// Verifies a token of this tenant with its live keys, at ctx.now with the tenant's clock
-  /// tolerance and issuer (see saml::validate_assertion for the error codes).
+  /// tolerance and issuer (see saml::validate_assertion for the error codes). The
+  /// holder-of-key certificate is parsed unless `need_hok_certificate` is false.
   Result<saml::ValidatedAssertion> validate_token(const TokenContext& ctx, xmlDoc* doc,
-                                                  xmlNode* assertion) const;
+                                                  xmlNode* assertion,
+                                                  bool need_hok_certificate = true) const;
 
   Result<IssuedToken> issue(const TokenContext& ctx, IssueInput&& in);
   Result<IssuedToken> renew(const TokenContext& ctx, RenewInput&& in);

@@ -118,6 +118,7 @@ Result<std::shared_ptr<const TenantKeys>> SigningKeyLoader::load(std::string_vie
   auto out = std::make_shared<TenantKeys>();
   out->tenant = name;
   out->generation = snap.tenant.keyset_generation;
+  out->tenant_row = snap.tenant;
   for (const db::SigningKeyRow& row : snap.keys) {
     auto key = key_of(row);
     if (key) {

@@ -37,6 +37,7 @@
 #include "sigil/crypto/handles.hpp"
 #include "sigil/crypto/keys.hpp"
 #include "sigil/db/connection.hpp"
+#include "sigil/db/tenant_store.hpp"
 #include "sigil/keys/sealed_key.hpp"
 #include "sigil/db/signing_key_store.hpp"
 
@@ -61,6 +62,9 @@ struct TenantKeys {
   };
 
   std::string tenant;  ///< as stored
+  /// The tenant row (token and lockout policy) read in the same snapshot as the keys; a policy
+  /// change bumps the generation too (proto/sql/002), so the two never disagree.
+  db::TenantRow tenant_row;
   /// tenants.keyset_generation read in the same snapshot as the keys.
   std::int64_t generation = 0;
   std::vector<Key> verifying;  ///< active first, then verify-only, newest first

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <pqxx/nontransaction>
 
 #include "db_test_util.hpp"
 #include "sigil/db/connection.hpp"
@@ -54,6 +55,32 @@ TEST_F(ListenerTest, SigningKeyChangeNotifiesKeysetChannelWithTheTenantName) {
   ASSERT_TRUE(n) << n.error();
   ASSERT_TRUE(n->has_value());
   EXPECT_EQ((*n)->payload, "notify.example");
+}
+
+// sts replicas take the token policy from their key set snapshot, so a policy change must bump
+// the generation and notify like a key change (proto/sql/002); an UPDATE that changes no policy
+// column (the signing_keys trigger's own bump) must not bump twice.
+TEST_F(ListenerTest, PolicyChangeBumpsTheGenerationAndNotifies) {
+  auto t = create_tenant(*conn_, "policy.example");
+  ASSERT_TRUE(t) << t.error();
+  auto generation = [&] {
+    return pqxx::nontransaction(*conn_)
+        .exec1("SELECT keyset_generation FROM tenants WHERE name = 'policy.example'")[0]
+        .as<long>();
+  };
+  const long g0 = generation();
+  pqxx::nontransaction(*conn_).exec(
+      "UPDATE tenants SET max_bearer_lifetime_s = 60 WHERE name = 'policy.example'");
+  EXPECT_EQ(generation(), g0 + 1);
+  auto n = listener_->wait(5s);
+  ASSERT_TRUE(n) << n.error();
+  ASSERT_TRUE(n->has_value());
+  EXPECT_EQ((*n)->payload, "policy.example");
+  pqxx::nontransaction(*conn_).exec(
+      "UPDATE tenants SET max_bearer_lifetime_s = 60 WHERE name = 'policy.example'");
+  EXPECT_EQ(generation(), g0 + 1) << "an unchanged policy is no change";
+  ASSERT_TRUE(insert_key(*conn_, test_key(t->id, "k1")));
+  EXPECT_EQ(generation(), g0 + 2) << "a key change bumps exactly once";
 }
 
 TEST_F(ListenerTest, RolledBackChangeNotifiesNobody) {

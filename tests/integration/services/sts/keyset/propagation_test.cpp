@@ -295,6 +295,24 @@ TEST_F(KeySetPropagation, EveryReplicaSignsWithTheNewKeyAndOldTokensKeepValidati
     // LISTEN did the work: nothing had to wait for polling.
     EXPECT_EQ(gauge(r, "sigil_keyset_listen_connected"), 1);
   }
+  // A policy change travels the same way: the 1-hour bearer tokens asked for are clipped to
+  // the new 60 s maximum on every replica.
+  std::vector<long> before;
+  for (auto& r : replicas_) before.push_back(generation(r));
+  ASSERT_EQ(sigilctl({"tenant", "set-policy", kTenant, "--max-bearer-lifetime-s", "60"}), 0);
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    for (int t = 0; t < 250 && generation(replicas_[i]) <= before[i]; ++t) {
+      std::this_thread::sleep_for(20ms);
+    }
+    std::string token = issue(replicas_[i]);
+    auto nb = token.find("NotBefore=\"");
+    auto na = token.find("NotOnOrAfter=\"");
+    ASSERT_NE(nb, std::string::npos) << token;
+    auto from = parse_time(token.substr(nb + 11, 24));
+    auto to = parse_time(token.substr(na + 15, 24));
+    ASSERT_TRUE(from && to) << token;
+    EXPECT_LE(*to - *from, 60s) << "replica " << i << " still uses the old policy";
+  }
 }
 
 TEST_F(KeySetPropagation, ReplicasSurviveLosingListenAndAPostgresRestart) {
