@@ -63,7 +63,6 @@ class CallbackGaugeFamily final : public FamilyBase {
 
   void render(std::string& out) const override {
     std::vector<GaugeSample> samples = collect_();
-    if (samples.empty()) return;
     std::map<std::vector<std::string>, double> sorted;
     for (const auto& s : samples) sorted[values_of(s.labels)] = s.value;
     render_header(out);
@@ -144,7 +143,8 @@ M& Family<M>::with(LabelList labels) {
 template <class M>
 void Family<M>::render(std::string& out) const {
   std::lock_guard lock(mu_);
-  if (series_.empty()) return;
+  // A labelled family with no series yet still shows its HELP and TYPE: the name is there to
+  // be found (by operators, alert rules and the docs test) before its first event.
   render_header(out);
   for (const auto& [values, m] : series_) render_series(out, *this, values, *m);
 }

@@ -40,11 +40,15 @@ TEST(Registry, ExposesExactTextFormat) {
             "sigil_request_duration_seconds_count{endpoint=\"/healthz\"} 1\n");
 }
 
-TEST(Registry, LabelLessFamiliesReadZeroFromTheStartAndLabelledOnesStayHidden) {
+TEST(Registry, LabelLessFamiliesReadZeroAndLabelledOnesShowOnlyTheirHeaderFromTheStart) {
   Registry r;
   r.counter("a_total", "A.");
   r.counter("b_total", "B.", {"tenant"});
-  EXPECT_EQ(r.expose(), "# HELP a_total A.\n# TYPE a_total counter\na_total 0\n");
+  r.gauge_callback("c", "C.", {"tenant"}, [] { return std::vector<GaugeSample>{}; });
+  EXPECT_EQ(r.expose(),
+            "# HELP a_total A.\n# TYPE a_total counter\na_total 0\n"
+            "# HELP b_total B.\n# TYPE b_total counter\n"
+            "# HELP c C.\n# TYPE c gauge\n");
 }
 
 TEST(Registry, WithReturnsTheSameSeriesForTheSameLabelsInAnyOrder) {
