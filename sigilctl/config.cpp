@@ -4,13 +4,51 @@ namespace sigil::ctl {
 
 void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_string({"server", "--server", "SIGIL_SERVER", "URL",
-                      "certmgr admin API (used by the admin verbs as they arrive)"},
+                      "certmgr admin API (signing-cert, rotate, alarms, certmgr, audit)"},
                      &cfg->server);
+  options.add_string({"ca_file", "--ca-file", "SIGIL_CA_FILE", "FILE",
+                      "admin API: CA certificate(s) the server's certificate must chain to "
+                      "(default HOME/tls/server.crt, a local deployment's self-signed one)"},
+                     &cfg->ca_file);
+  options.add_string({"client_cert", "--client-cert", "SIGIL_CLIENT_CERT", "FILE",
+                      "admin API: admin client certificate (PEM; see admin-cert create)"},
+                     &cfg->client_cert_file);
+  options.add_string({"client_key", "--client-key", "SIGIL_CLIENT_KEY", "FILE",
+                      "admin API: the client certificate's private key (PEM)"},
+                     &cfg->client_key_file);
+  options.add_string({"token_file", "--token-file", "SIGIL_TOKEN_FILE", "FILE",
+                      "admin API: a Sigil token of an administrator (SAML XML or its base64), "
+                      "sent as Authorization: SAML"},
+                     &cfg->token_file);
   options.add_bool({"json", "--json", "SIGIL_JSON", "", "print JSON instead of a table"},
                    &cfg->json);
   options.add_int(
       {"timeout_ms", "--timeout-ms", "SIGIL_TIMEOUT_MS", "MS", "deadline of each HTTP request"},
       &cfg->timeout_ms, 1, 600'000);
+  options.add_string({"out", "--out", "", "FILE",
+                      "signing-cert export-key: the PKCS#12 file to write (must not exist)"},
+                     &cfg->out_file);
+  options.add_bool({"passphrase_stdin", "--passphrase-stdin", "", "",
+                    "signing-cert export-key: read the PKCS#12 passphrase from standard input"},
+                   &cfg->passphrase_stdin);
+  options.add_string({"out_cert", "--out-cert", "", "FILE",
+                      "admin-cert create: where to write the certificate (PEM)"},
+                     &cfg->out_cert_file);
+  options.add_string({"out_key", "--out-key", "", "FILE",
+                      "admin-cert create: where to write the private key (PEM, mode 0600)"},
+                     &cfg->out_key_file);
+  options.add_string({"admin_name", "--name", "", "NAME",
+                      "admin-cert create: solution user name (default sigilctl-admin)"},
+                     &cfg->admin_name);
+  options.add_string({"at", "--at", "", "RFC3339",
+                      "alarms list: alarms open at that time; certmgr run-once: run the pass as "
+                      "if the clock said so"},
+                     &cfg->at);
+  options.add_bool({"include_cleared", "--all", "", "",
+                    "alarms list: cleared alarms too"},
+                   &cfg->include_cleared);
+  options.add_int({"limit", "--limit", "", "N", "audit list: how many entries (newest first)"},
+                  &cfg->limit, 1, 1000);
   options.add_string({"status.sts_metrics", "--sts-metrics", "SIGIL_STS_METRICS_URL", "URL",
                       "status: sigil-sts metrics/health listener"},
                      &cfg->sts_metrics);
@@ -36,7 +74,7 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
                       "signing-cert import: issuer certificates up to the root (PEM)"},
                      &cfg->chain_file);
   options.add_bool({"dry_run", "--dry-run", "", "",
-                    "signing-cert import, rotate: report what would change, change nothing"},
+                    "signing-cert import, rotate, certmgr run-once: report what would change, change nothing"},
                    &cfg->dry_run);
   options.add_bool({"force", "--force", "", "",
                     "signing-cert import: accept warnings (short remaining validity, ...)"},
@@ -48,7 +86,7 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
                       "signing-cert add, refresh: type of the new key"},
                      &cfg->key_type, {"rsa-2048", "rsa-3072", "ecdsa-p256"});
   options.add_int({"signing_cert.validity_days", "--validity-days", "", "N",
-                   "signing-cert add, refresh: validity of the new certificate"},
+                   "signing-cert add, refresh, admin-cert create: validity of the new certificate"},
                   &cfg->validity_days, 1, 36525);
   const struct {
     const char* column;

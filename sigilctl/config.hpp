@@ -1,7 +1,9 @@
 #pragma once
 // SigilctlConfig: the global settings of sigilctl and the one function that binds them to an
 // OptionSet. Verb-specific settings live here too while there are few; each verb reads only its
-// own. sigilctl talks to the services over HTTP only (STYLE.md §1), so it has no --db.
+// own. The key-set, alarm and scheduler verbs talk to certmgr's admin API over HTTPS
+// (admin_client.hpp); tenant, user, solution-user and admin-cert stay PostgreSQL-direct (--db)
+// because the first administrator must exist before the API can be used (bootstrap).
 //
 // Thread-safety: built in main(), then read-only.
 
@@ -16,11 +18,26 @@ namespace sigil::ctl {
 
 struct SigilctlConfig {
   service::LogConfig log;
-  std::string server = "https://127.0.0.1:8444";  // certmgr admin API (verbs to come)
+  std::string server = "https://127.0.0.1:8444";  // certmgr admin API
   bool json = false;
-  std::int64_t timeout_ms = 5000;
-  // Verbs that still talk to PostgreSQL directly (tenant, user, solution-user) until
-  // certmgr's admin API exists: the database and master key, as the services take them.
+  std::int64_t timeout_ms = 30000;
+  // Admin API: the server's CA (empty: HOME/tls/server.crt) and the credential.
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
+  std::string token_file;
+  // signing-cert export-key, admin-cert create
+  std::string out_file;
+  bool passphrase_stdin = false;
+  std::string out_cert_file;
+  std::string out_key_file;
+  std::string admin_name = "sigilctl-admin";
+  // alarms list, certmgr run-once, audit list
+  std::string at;
+  bool include_cleared = false;
+  std::int64_t limit = 50;
+  // The bootstrap verbs that talk to PostgreSQL directly (tenant, user, solution-user,
+  // admin-cert): the database and master key, as the services take them.
   service::DataConfig data;
   std::string tenant = "vsphere.local";
   std::vector<std::string> groups;  // --group, repeatable
@@ -29,8 +46,8 @@ struct SigilctlConfig {
   std::string first_name;
   std::string last_name;
   // signing-cert add / refresh / import, rotate
-  std::string key_type = "rsa-2048";
-  std::int64_t validity_days = 3653;
+  std::string key_type;              // empty: the server's default (certmgr --signing-key-type)
+  std::int64_t validity_days = 0;     // 0: the server's default
   std::string key_file;
   std::string chain_file;
   bool dry_run = false;

@@ -1,9 +1,10 @@
 #pragma once
-// Until certmgr's admin API exists, the tenant, user, solution-user, signing-cert and rotate
-// verbs write PostgreSQL directly (--db / SIGIL_DB, and the master key for signing keys), as the
-// issues that introduced them allow. They move behind the admin API with it; the verbs stay the
-// same. Every key-set change still goes through db::KeySetStore, so it is one transaction,
-// audit-logged and announced to every sts replica (keyset generation + NOTIFY).
+// The bootstrap verbs (tenant, user, solution-user, admin-cert) write PostgreSQL directly
+// (--db / SIGIL_DB, and the master key for signing keys): they create the administrators that
+// certmgr's admin API needs, so they cannot go through it. Every key-set change they make (the
+// first key of a new tenant) still goes through db::KeySetStore, so it is one transaction,
+// audit-logged and announced to every sts replica (keyset generation + NOTIFY). The key-set,
+// alarm and scheduler verbs use the admin API (admin_client.hpp). Also the shared CLI helpers.
 //
 // Thread-safety: used from main's thread only.
 

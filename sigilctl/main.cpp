@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 
+#include "admin_verbs.hpp"
 #include "config.hpp"
 #include "sigil/service/cli.hpp"
 #include "signing_cert.hpp"
@@ -22,7 +23,7 @@ struct Verb {
   int (*run)(const ctl::SigilctlConfig&, std::span<const std::string>, std::FILE*, std::FILE*);
 };
 
-// Only verbs that work today are listed; the rest of interface.md arrives with the admin API.
+// Only verbs that work today are listed (server-cert, peer, bundle, token are still to come).
 constexpr Verb kVerbs[] = {
     {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
      ctl::run_status},
@@ -35,6 +36,12 @@ constexpr Verb kVerbs[] = {
      ctl::kSigningCertHelp, ctl::run_signing_cert},
     {"rotate", "preview a rotation: which live tokens a key removal would strand",
      ctl::kRotateHelp, ctl::run_rotate},
+    {"alarms", "certificate expiry alarms", ctl::kAlarmsHelp, ctl::run_alarms},
+    {"certmgr", "run one certmgr scheduler pass, optionally as of another time",
+     ctl::kCertmgrHelp, ctl::run_certmgr},
+    {"audit", "the tenant's audit log", ctl::kAuditHelp, ctl::run_audit},
+    {"admin-cert", "create an admin client certificate for the admin API (bootstrap)",
+     ctl::kAdminCertHelp, ctl::run_admin_cert},
 };
 
 const Verb* find_verb(std::string_view name) {
@@ -59,10 +66,18 @@ constexpr service::Program kProgram{
         "  tenant          create, list and show tenants; set their token policy\n"
         "  user            add, list and remove local users\n"
         "  solution-user   add and list certificate-authenticated users\n"
-        "  signing-cert    the token-signing key set: list, show, add, activate, refresh, import\n"
+        "  signing-cert    the token-signing key set: list, show, add, activate, refresh, import,\n"
+        "                  export-key\n"
         "  rotate          --dry-run: which live tokens removing a signing key would strand\n"
-        "(tenant, user, solution-user, signing-cert and rotate use PostgreSQL directly (--db)\n"
-        "until certmgr's admin API exists.)\n"
+        "  alarms          list: certificate expiry alarms\n"
+        "  certmgr         run-once: one scheduler pass, optionally --at another time\n"
+        "  audit           list: the tenant's audit log\n"
+        "  admin-cert      create: an admin client certificate for the admin API (bootstrap)\n"
+        "\n"
+        "signing-cert, rotate, alarms, certmgr and audit use certmgr's admin API over HTTPS\n"
+        "(--server, --ca-file, and --client-cert/--client-key or --token-file). tenant, user,\n"
+        "solution-user and admin-cert use PostgreSQL directly (--db): the bootstrap, since the\n"
+        "first administrator must exist before the admin API can be used.\n"
         "\n"
         "`sigilctl VERB --help` describes one verb.\n",
     .epilog =

@@ -1,142 +1,136 @@
-// `sigilctl signing-cert import`: checks (sigil/keys/import_check.hpp), then one KeySetStore
-// transaction. A rejected import, or one with warnings and no --force, changes nothing.
+// `sigilctl signing-cert import` and `export-key`, through certmgr's admin API
+// (POST .../signing-certs/import, POST .../signing-certs/{key_id}/export).
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <iostream>
 
 #include <boost/json.hpp>
+#include <openssl/crypto.h>
 
+#include "admin_client.hpp"
 #include "local_db.hpp"
-#include "sigil/base/time_format.hpp"
 #include "sigil/crypto/encoding.hpp"
-#include "sigil/crypto/keys.hpp"
-#include "sigil/db/key_set_store.hpp"
-#include "sigil/db/transact.hpp"
-#include "sigil/keys/import_check.hpp"
 #include "signing_cert.hpp"
-#include "sigil/keys/sealed_key.hpp"
 
 namespace sigil::ctl {
 namespace {
 
-struct Inputs {
-  std::string cert;
-  std::string key;
-  std::optional<std::string> chain;
-};
+namespace json = boost::json;
+using boost::beast::http::verb;
 
-Result<Inputs> read_inputs(const SigilctlConfig& cfg) {
-  if (cfg.cert_file.empty() || cfg.key_file.empty()) {
-    return fail(Errc::kInvalidArgument, "signing-cert import needs --cert FILE and --key FILE");
-  }
-  Inputs in;
-  SIGIL_TRY(in.cert, read_text_file(cfg.cert_file));
-  SIGIL_TRY(in.key, read_text_file(cfg.key_file));
-  if (!cfg.chain_file.empty()) {
-    SIGIL_TRY(in.chain, read_text_file(cfg.chain_file));
-  }
-  return in;
-}
-
-// The row to store: leaf first, then the chain as given; the key sealed for its tenant row.
-Result<db::NewSigningKey> new_key(const keys::ImportReport& r, const std::string& tenant,
-                                  const crypto::MasterKey& mk) {
-  db::NewSigningKey key;
-  SIGIL_TRY(std::vector<std::uint8_t> der, crypto::write_certificate_der(r.certificate.get()));
-  key.certificate_sha256 = crypto::hex_encode(crypto::sha256(der));
-  key.key_id = "sk-" + key.certificate_sha256.substr(0, 16);
-  key.source = db::SigningKeySource::kThirdParty;
-  key.algorithm = crypto::describe(r.key.get()).algorithm == crypto::KeyAlgorithm::kEc
-                      ? "ecdsa-sha256"
-                      : "rsa-sha256";
-  SIGIL_TRY(key.certificate_chain_pem, crypto::write_certificate_pem(r.certificate.get()));
-  for (const auto& c : r.chain) {
-    SIGIL_TRY(std::string pem, crypto::write_certificate_pem(c.get()));
-    key.certificate_chain_pem += pem;
-  }
-  SIGIL_TRY(
-      key.private_key_ciphertext,
-      crypto::seal_private_key(mk, r.key.get(), keys::signing_key_aad(tenant, key.key_id)));
-  key.master_key_id = mk.id();
-  key.not_before = r.info->not_before;
-  key.not_after = r.info->not_after;
-  return key;
-}
-
-void print_checks(const SigilctlConfig& cfg, const keys::ImportReport& r, std::string_view outcome,
-                  const std::string& detail, std::FILE* out) {
+void print_checks(const SigilctlConfig& cfg, const json::value& r, std::FILE* out) {
   if (cfg.json) {
-    boost::json::array checks;
-    for (const auto& c : r.checks) {
-      checks.push_back(
-          {{"name", c.name}, {"status", keys::status_name(c.status)}, {"message", c.message}});
-    }
-    boost::json::object root{{"tenant", cfg.tenant},
-                             {"outcome", outcome},
-                             {"detail", detail},
-                             {"dry_run", cfg.dry_run},
-                             {"checks", std::move(checks)}};
-    print(out, boost::json::serialize(root) + "\n");
+    json::object o = r.as_object();
+    o.erase("error");
+    o.erase("message");
+    print(out, json::serialize(o) + "\n");
     return;
   }
-  for (const auto& c : r.checks) {
-    std::fprintf(out, "%-5s %-16s %s\n", std::string(keys::status_name(c.status)).c_str(),
-                 c.name.c_str(), c.message.c_str());
+  if (const auto* checks = r.as_object().if_contains("checks"); checks && checks->is_array()) {
+    for (const auto& c : checks->as_array()) {
+      std::fprintf(out, "%-5s %-16s %s\n", text_of(c, "status").c_str(),
+                   text_of(c, "name").c_str(), text_of(c, "message").c_str());
+    }
   }
-  std::fprintf(out, "%s: %s\n", std::string(outcome).c_str(), detail.c_str());
+  std::fprintf(out, "%s: %s\n", text_of(r, "outcome").c_str(), text_of(r, "detail").c_str());
 }
 
-Result<db::KeySetChange> store(const SigilctlConfig& cfg, const keys::ImportReport& report,
-                               const crypto::MasterKey& mk, TimePoint now) {
-  SIGIL_TRY(auto pool, open_database(cfg));
-  return db::transact(*pool, "signing-cert.import",
-                      [&](pqxx::dbtransaction& tx) -> Result<db::KeySetChange> {
-                        SIGIL_TRY(db::TenantRow tenant, db::TenantStore(tx).find(cfg.tenant));
-                        SIGIL_TRY(db::NewSigningKey key, new_key(report, tenant.name, mk));
-                        return db::KeySetStore(tx, audit_actor())
-                            .import(tenant.name, std::move(key), cfg.activate, now);
-                      });
+void wipe(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
 }
 
 }  // namespace
 
 int run_signing_cert_import(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
-  auto in = read_inputs(cfg);
-  if (!in) return report_failure(err, in.error());
-  const TimePoint now = SystemClock().now();
-  keys::ImportInput input;
-  input.certificate_pem = in->cert;
-  input.private_key_pem = in->key;
-  if (in->chain) input.chain_pem = *in->chain;
-  const keys::ImportReport report = keys::check_import(input, now);
-  if (report.rejected()) {
-    print_checks(cfg, report, "rejected", "a check failed; nothing changed", out);
+  if (cfg.cert_file.empty() || cfg.key_file.empty()) {
     return report_failure(err, make_error(Errc::kInvalidArgument,
-                                          "import rejected: a check failed; nothing changed"));
+                                          "signing-cert import needs --cert FILE and --key FILE"));
   }
-  if (report.needs_force() && !cfg.force) {
-    print_checks(cfg, report, "needs-force", "a check warned; use --force; nothing changed", out);
+  auto cert = read_text_file(cfg.cert_file);
+  if (!cert) return report_failure(err, cert.error());
+  auto key = read_text_file(cfg.key_file);
+  if (!key) return report_failure(err, key.error());
+  json::object body{{"certificate", *cert},
+                    {"private_key", *key},
+                    {"dry_run", cfg.dry_run},
+                    {"force", cfg.force},
+                    {"activate", cfg.activate}};
+  wipe(*key);
+  if (!cfg.chain_file.empty()) {
+    auto chain = read_text_file(cfg.chain_file);
+    if (!chain) return report_failure(err, chain.error());
+    body["chain"] = *chain;
+  }
+  auto answer = call_admin(cfg, verb::post, "/signing-certs/import", body);
+  if (auto* k = body.if_contains("private_key"); k != nullptr && k->is_string()) {
+    json::string& s = k->as_string();
+    if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  }
+  if (!answer) return report_failure(err, answer.error());
+  const bool ok = answer->status >= 200 && answer->status < 300;
+  if (answer->body.as_object().contains("checks")) print_checks(cfg, answer->body, out);
+  if (!ok) return report_failure(err, error_of(*answer));
+  return 0;
+}
+
+int run_signing_cert_export(const SigilctlConfig& cfg, const std::string& key_id, std::FILE* out,
+                            std::FILE* err) {
+  if (cfg.out_file.empty() || !cfg.passphrase_stdin) {
     return report_failure(err, make_error(Errc::kInvalidArgument,
-                                          "import needs --force: a check warned; nothing changed"));
+                                          "signing-cert export-key needs --out FILE and "
+                                          "--passphrase-stdin"));
   }
-  if (cfg.dry_run) {
-    print_checks(cfg, report, "dry-run",
-                 std::string("checks passed; would add the key as ") +
-                     (cfg.activate ? "active" : "pending") + "; nothing changed",
-                 out);
+  std::string passphrase;
+  std::getline(std::cin, passphrase);
+  if (!passphrase.empty() && passphrase.back() == '\r') passphrase.pop_back();
+  if (passphrase.empty()) {
+    return report_failure(err, make_error(Errc::kInvalidArgument,
+                                          "no passphrase on standard input"));
+  }
+  // Refuse to overwrite before asking the server for the key.
+  const int fd = ::open(cfg.out_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return report_failure(err, make_error(Errc::kInvalidArgument,
+                                          "cannot create " + cfg.out_file +
+                                              " (it must not exist yet)"));
+  }
+  json::object body{{"passphrase", passphrase}};
+  wipe(passphrase);
+  auto answer = admin_request(cfg, verb::post, "/signing-certs/" + key_id + "/export", body);
+  if (auto* p = body.if_contains("passphrase"); p != nullptr && p->is_string()) {
+    json::string& s = p->as_string();
+    if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  }
+  auto fail_and_remove = [&](const Error& e) {
+    ::close(fd);
+    ::unlink(cfg.out_file.c_str());
+    return report_failure(err, e);
+  };
+  if (!answer) return fail_and_remove(answer.error());
+  auto der = crypto::base64_decode(text_of(*answer, "pkcs12"));
+  if (!der) return fail_and_remove(make_error(Errc::kUnavailable, "certmgr sent no PKCS#12"));
+  std::size_t written = 0;
+  while (written < der->size()) {
+    const ssize_t n = ::write(fd, der->data() + written, der->size() - written);
+    if (n <= 0) return fail_and_remove(make_error(Errc::kUnavailable, "cannot write " + cfg.out_file));
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    ::unlink(cfg.out_file.c_str());
+    return report_failure(err, make_error(Errc::kUnavailable, "cannot write " + cfg.out_file));
+  }
+  if (cfg.json) {
+    json::object o = answer->as_object();
+    o.erase("pkcs12");
+    o["file"] = cfg.out_file;
+    print(out, json::serialize(o) + "\n");
     return 0;
   }
-  auto mk = load_master_key(cfg);
-  if (!mk) return report_failure(err, mk.error());
-  auto change = store(cfg, report, *mk, now);
-  if (!change) {
-    print_checks(cfg, report, "failed", change.error().message + "; nothing changed", out);
-    return report_failure(err, change.error());
-  }
-  const std::string added = change->added ? change->added->key_id : std::string("the key");
-  std::string detail = "imported " + added + " as " + (change->activated ? "active" : "pending");
-  if (change->deactivated) {
-    detail += "; " + *change->deactivated + " is verify-only until " +
-              format_rfc3339(change->deactivated_verify_until.value_or(now));
-  }
-  print_checks(cfg, report, "imported", detail, out);
+  std::fprintf(out, "exported %s (sha256 %s) to %s as PKCS#12; keep it and the passphrase apart\n",
+               text_of(*answer, "key_id").c_str(), text_of(*answer, "sha256_fingerprint").c_str(),
+               cfg.out_file.c_str());
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // `sigilctl tenant create NAME | list | show NAME | set-policy NAME [--<field> N]...`
-// (PostgreSQL directly for now; see local_db.hpp).
+// (PostgreSQL directly: the bootstrap; see local_db.hpp).
 // create also gives the tenant its first signing key: RSA-2048 with a certificate from the
 // deployment's built-in CA (created at first use), valid for 10 years, sealed under the
 // master key, active at once.
@@ -28,7 +28,8 @@ inline constexpr char kTenantHelp[] =
     "1 s..365 days, renewals 0..1000, delegations 0..100, lockout failures 1..1000, window\n"
     "1..86400 s, duration 0 s..365 days); audit-logged. Shorter lifetimes never strand a\n"
     "token the active key already signed.\n"
-    "Talks to PostgreSQL directly until certmgr's admin API exists.\n";
+    "Talks to PostgreSQL directly (--db), not to certmgr's admin API: tenants and their\n"
+    "administrators must exist before the API can be used.\n";
 
 int run_tenant(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
                std::FILE* err);

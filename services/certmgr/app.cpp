@@ -10,6 +10,7 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include "certmgr/admin/admin_api.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/advisory_locks.hpp"
 #include "sigil/db/alarm_store.hpp"
@@ -17,6 +18,7 @@
 #include "sigil/db/errors.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
+#include "sigil/service/tls_setup.hpp"
 
 namespace sigil::certmgr {
 namespace {
@@ -77,7 +79,7 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
   SIGIL_TRY(SchedulerOptions options, scheduler_options(cfg));
   std::unique_ptr<CertmgrApp> app(new CertmgrApp(cfg, log, std::move(master_key)));
   db::PoolOptions pool;
-  pool.max_connections = 4;
+  pool.max_connections = 8;
   app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
   app->scheduler_ = std::make_unique<Scheduler>(*app->pool_, app->master_key_, log,
                                                 host.registry(), std::move(options));
@@ -106,11 +108,46 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
                        std::lock_guard lock(self->snapshot_mu_);
                        return self->ca_not_after_;
                      });
+  if (!cfg.service.listen.empty()) SIGIL_TRY_VOID(app->build_admin_server(host));
   return app;
+}
+
+Result<void> CertmgrApp::build_admin_server(service::ServiceHost& host) {
+  SIGIL_TRY(xmlsec_, xml::XmlSecLibrary::create());
+  SIGIL_TRY(service::ServerCertificate cert,
+            service::load_or_create_server_certificate(cfg_.data.home, cfg_.tls.cert_file,
+                                                       cfg_.tls.key_file, cfg_.tls.hostname,
+                                                       clock_, log_));
+  crypto::ServerTlsConfig tls = service::server_tls_config(cert);
+  tls.client_cert_mode = crypto::ClientCertMode::kOptional;
+  tls.clock = &clock_;
+  SIGIL_TRY(crypto::SslCtxPtr context, crypto::make_server_tls_context(tls));
+  admin::AdminDeps deps;
+  deps.cfg = &cfg_;
+  deps.pool = pool_.get();
+  deps.master_key = &master_key_;
+  deps.clock = &clock_;
+  deps.log = &log_;
+  deps.metrics = &host.registry();
+  admin_api_ = std::make_unique<admin::AdminApi>(deps);
+  http::Router router;
+  admin_api_->add_routes(router);
+  http::ServerLimits limits;
+  limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
+  limits.max_connections = 256;
+  admin_server_ = std::make_unique<http::Server>(host.runtime(), "admin", limits,
+                                                 std::move(router), log_,
+                                                 &host.request_observer());
+  http::TlsOptions tls_options;
+  tls_options.context = std::move(context);
+  SIGIL_TRY(auto endpoint, admin_server_->listen(cfg_.service.listen, std::move(tls_options)));
+  (void)endpoint;
+  return {};
 }
 
 void CertmgrApp::start() {
   if (thread_.joinable()) return;
+  if (admin_server_) admin_server_->start();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -120,6 +157,7 @@ void CertmgrApp::stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  if (admin_server_) admin_server_->stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -12,6 +12,10 @@
 // `metrics_refresh`: sigil_signing_cert_not_after_timestamp_seconds{tenant,key_id,state},
 // sigil_cert_alarm_active{tenant,kind,severity} and sigil_ca_not_after_timestamp_seconds.
 //
+// Admin API: with --listen set, an HTTPS listener "admin" (admin/admin_api.hpp, certificate from
+// --tls-cert/--tls-key or HOME/tls, self-signed at first start; TLS client certificates
+// optional, checked by the API's authentication) serves /api/v1/admin/...
+//
 // Thread-safety: start/stop from main's thread.
 
 #include <atomic>
@@ -24,9 +28,15 @@
 
 #include "certmgr/config.hpp"
 #include "certmgr/renew/scheduler.hpp"
+#include "sigil/http/server.hpp"
 #include "sigil/service/service_host.hpp"
+#include "sigil/xml/library.hpp"
 
 namespace sigil::certmgr {
+
+namespace admin {
+class AdminApi;
+}
 
 class CertmgrApp {
  public:
@@ -42,6 +52,7 @@ class CertmgrApp {
 
  private:
   CertmgrApp(const CertmgrConfig& cfg, const log::Logger& log, crypto::MasterKey&& master_key);
+  Result<void> build_admin_server(service::ServiceHost& host);
   void loop();
   void refresh_metrics();
   bool sleep_for(std::chrono::milliseconds d);
@@ -52,6 +63,9 @@ class CertmgrApp {
   crypto::MasterKey master_key_;
   std::unique_ptr<db::ConnectionPool> pool_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<xml::XmlSecLibrary> xmlsec_;  // token validation in the admin API
+  std::unique_ptr<admin::AdminApi> admin_api_;
+  std::unique_ptr<http::Server> admin_server_;
   metrics::Gauge* leader_gauge_ = nullptr;
 
   std::mutex snapshot_mu_;

@@ -41,6 +41,20 @@ void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
                     "run-once: print the report as JSON"},
                    &cfg->json);
   service::bind_service_options(options, &cfg->service, "SIGIL_CERTMGR_");
+  options.add_string({"tls.cert_file", "--tls-cert", "SIGIL_CERTMGR_TLS_CERT", "FILE",
+                      "admin API certificate chain (PEM, leaf first); default "
+                      "HOME/tls/server.crt, self-signed at first start"},
+                     &cfg->tls.cert_file);
+  options.add_string({"tls.key_file", "--tls-key", "SIGIL_CERTMGR_TLS_KEY", "FILE",
+                      "admin API private key (PEM); default HOME/tls/server.key"},
+                     &cfg->tls.key_file);
+  options.add_string({"tls.hostname", "--hostname", "SIGIL_CERTMGR_HOSTNAME", "FQDN",
+                      "this server's name in the self-signed admin API certificate"},
+                     &cfg->tls.hostname);
+  options.add_string({"tls.sts_hostname", "--sts-hostname", "SIGIL_CERTMGR_STS_HOSTNAME", "FQDN",
+                      "sigil-sts's --hostname: admin tokens must have the Issuer "
+                      "https://FQDN/websso/SAML2/Metadata/TENANT"},
+                     &cfg->tls.sts_hostname);
   service::bind_log_options(options, &cfg->log);
 }
 

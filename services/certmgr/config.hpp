@@ -13,8 +13,17 @@
 
 namespace sigil::certmgr {
 
+// The admin API's HTTPS listener (--listen) and the tokens it accepts.
+struct AdminTlsConfig {
+  std::string cert_file;  // PEM chain, leaf first; empty: HOME/tls/server.crt (self-signed)
+  std::string key_file;   // PEM private key; empty: HOME/tls/server.key
+  std::string hostname = "localhost";      // name in the self-signed certificate
+  std::string sts_hostname = "localhost";  // sts's --hostname: admin tokens' Issuer host
+};
+
 struct CertmgrConfig {
   service::LogConfig log;
+  AdminTlsConfig tls;
   service::DataConfig data;
   service::ServiceConfig service{.listen = "127.0.0.1:8444", .metrics_listen = "127.0.0.1:9444"};
   // At startup (and for `migrate`), how long an unreachable database is retried before giving

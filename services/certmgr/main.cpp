@@ -20,8 +20,10 @@ constexpr service::Program kProgram{
     .synopsis = "sigil-certmgr [OPTIONS] [COMMAND]",
     .description =
         "The Sigil certificate manager: owns the lifecycle of signing and server certificates.\n"
-        "Without a command it migrates the database (if --db is set) and runs the service,\n"
-        "serving /healthz, /readyz and /metrics on --metrics-listen.\n",
+        "Without a command it migrates the database (if --db is set) and runs the service:\n"
+        "the scheduler, the admin API (HTTPS JSON, /api/v1/admin/..., on --listen; used by\n"
+        "sigilctl; see docs/admin-api.md), and /healthz, /readyz and /metrics on\n"
+        "--metrics-listen.\n",
     .commands =
         "Commands:\n"
         "  migrate   apply the database migrations, print the versions applied, exit\n"
@@ -72,10 +74,11 @@ int run_service(const certmgr::CertmgrConfig& cfg, const log::Logger& logger) {
   }
   service::ServiceHost host(kProgram.name, cfg.data, cfg.service, logger);
   if (auto r = host.start(); !r) return service::failure(kProgram, r.error());
-  logger.info("listener.skipped", {{"listener", "main"}, {"addr", cfg.service.listen},
-                                   {"reason", "the admin API is not served yet"}});
   std::unique_ptr<certmgr::CertmgrApp> app;
-  if (!cfg.data.db.empty()) {
+  if (cfg.data.db.empty()) {
+    logger.info("listener.skipped", {{"listener", "admin"}, {"addr", cfg.service.listen},
+                                     {"reason", "the admin API needs a database"}});
+  } else {
     auto created = certmgr::CertmgrApp::create(cfg, host, logger);
     if (!created) return service::failure(kProgram, created.error());
     app = std::move(*created);

@@ -1,5 +1,6 @@
-// The real sigilctl binary against the harness PostgreSQL: signing-cert, rotate --dry-run,
-// tenant show / set-policy. Every change must be visible as a keyset generation bump.
+// The real sigilctl binary against the harness PostgreSQL: signing-cert and rotate --dry-run
+// through a running sigil-certmgr's admin API (admin client certificate), tenant show /
+// set-policy DB-direct. Every change must be visible as a keyset generation bump.
 
 #include <fstream>
 
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/transaction>
 
+#include "admin_env.hpp"
 #include "service_process.hpp"
 #include "sigil/crypto/envelope.hpp"
 #include "sigil/crypto/keys.hpp"
@@ -20,43 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-class SigilctlKeyset : public PgTest {
+class SigilctlKeyset : public AdminApiFixture {
  protected:
-  void SetUp() override {
-    PgTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto dir = TempDir::create("sigil-keyset-");
-    ASSERT_TRUE(dir) << dir.error();
-    dir_.emplace(std::move(*dir));
-    ASSERT_TRUE(crypto::create_master_key_file(path("master.key")));
-    env_ = {"SIGIL_DB=" + conninfo(), "SIGIL_HOME=" + path(""),
-            "SIGIL_MASTER_KEY_FILE=" + path("master.key")};
-    auto created = ctl({"tenant", "create", "vsphere.local"});
-    ASSERT_EQ(created.exit_code, 0) << created.err;
-  }
-
-  std::string path(const std::string& name) const { return (dir_->path() / name).string(); }
-
-  ProcessResult ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), sigilctl_binary());
-    ProcessOptions options;
-    options.env = env_;
-    options.timeout = 60s;
-    auto r = run_process(args, options);
-    EXPECT_TRUE(r) << r.error();
-    return r ? *r : ProcessResult{};
-  }
-
-  json::value ctl_json(std::vector<std::string> args) {
-    args.push_back("--json");
-    auto r = ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::error_code ec;
-    json::value v = json::parse(r.out, ec);
-    EXPECT_FALSE(ec) << r.out;
-    return v;
-  }
-
   json::array keys() { return ctl_json({"signing-cert", "list"}).at("keys").as_array(); }
 
   std::string active_key() {
@@ -112,8 +79,6 @@ class SigilctlKeyset : public PgTest {
     return f;
   }
 
-  std::optional<TempDir> dir_;
-  std::vector<std::string> env_;
 };
 
 TEST_F(SigilctlKeyset, RefreshRotatesBumpsTheGenerationAndKeepsTheOldKeyVerifying) {

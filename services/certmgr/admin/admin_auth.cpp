@@ -1,0 +1,226 @@
+#include "certmgr/admin/admin_auth.hpp"
+
+#include <optional>
+#include <vector>
+
+#include <boost/beast/http/field.hpp>
+
+#include "sigil/crypto/encoding.hpp"
+#include "sigil/crypto/x509.hpp"
+#include "sigil/db/signing_key_store.hpp"
+#include "sigil/db/solution_user_store.hpp"
+#include "sigil/db/tenant_store.hpp"
+#include "sigil/db/transact.hpp"
+#include "sigil/db/user_store.hpp"
+#include "sigil/saml/names.hpp"
+#include "sigil/saml/validator.hpp"
+
+namespace sigil::certmgr::admin {
+namespace {
+
+// A base64 token larger than this is refused before decoding (a Sigil token is a few KiB).
+constexpr std::size_t kMaxTokenChars = 64 * 1024;
+
+bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool has_group(const std::vector<std::string>& groups, std::string_view group) {
+  for (const auto& g : groups) {
+    if (equal_ignoring_ascii_case(g, group)) return true;
+  }
+  return false;
+}
+
+Result<std::string> sha256_of(X509* cert) {
+  SIGIL_TRY(std::vector<std::uint8_t> der, crypto::write_certificate_der(cert));
+  return crypto::hex_encode(crypto::sha256(der));
+}
+
+Unexpected<Error> not_admin(std::string_view who, std::string_view tenant) {
+  return fail(Errc::kPermissionDenied, std::string(who) + " is not a member of " +
+                                           std::string(tenant) + "\\" + std::string(kAdminGroup));
+}
+
+// "name@TENANT" or "TENANT\\name" as {name, domain}.
+std::pair<std::string, std::string> split_upn(const std::string& upn) {
+  if (auto slash = upn.find('\\'); slash != std::string::npos) {
+    return {upn.substr(slash + 1), upn.substr(0, slash)};
+  }
+  if (auto at = upn.rfind('@'); at != std::string::npos) {
+    return {upn.substr(0, at), upn.substr(at + 1)};
+  }
+  return {upn, ""};
+}
+
+// A token's subject as stored now: a user, else a solution user of that name.
+struct Account {
+  bool found = false;
+  bool disabled = true;
+  std::vector<std::string> groups;
+};
+
+Result<Account> load_account(db::ConnectionPool& pool, std::int64_t tenant_id,
+                             const std::string& name) {
+  std::optional<db::UserRow> user;
+  std::optional<db::SolutionUserRow> solution_user;
+  SIGIL_TRY_VOID(db::transact(pool, "admin auth (token subject)",
+                              [&](pqxx::dbtransaction& tx) -> Result<void> {
+                                SIGIL_TRY(user, db::UserStore(tx).find(tenant_id, name));
+                                if (!user) {
+                                  SIGIL_TRY(solution_user,
+                                            db::SolutionUserStore(tx).find(tenant_id, name));
+                                }
+                                return {};
+                              }));
+  Account a;
+  if (user) {
+    a = Account{true, user->disabled, user->groups};
+  } else if (solution_user) {
+    a = Account{true, solution_user->disabled, solution_user->groups};
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<AdminActor> AdminAuthenticator::authenticate(const http::Request& request,
+                                                    std::string_view tenant) const {
+  if (!db::is_valid_tenant_name(tenant)) return fail(Errc::kNotFound, "no such tenant");
+  const auto auth = request.message[boost::beast::http::field::authorization];
+  if (!auth.empty()) {
+    const std::string_view value(auth.data(), auth.size());
+    if (value.size() < 5 || !equal_ignoring_ascii_case(value.substr(0, 5), "SAML ")) {
+      return fail(Errc::kAuthFailed,
+                  "unsupported Authorization scheme (use: Authorization: SAML <base64 token>)");
+    }
+    return by_token(value.substr(5), request.peer_certificate.get(), tenant);
+  }
+  if (request.peer_certificate) return by_certificate(request.peer_certificate.get(), tenant);
+  return fail(Errc::kUnauthenticated,
+              "authentication required: an admin client certificate or Authorization: SAML "
+              "<token>");
+}
+
+Result<AdminActor> AdminAuthenticator::by_certificate(X509* cert, std::string_view tenant) const {
+  SIGIL_TRY(std::string sha256, sha256_of(cert));
+  struct Found {
+    db::TenantRow tenant;
+    std::optional<db::SolutionUserRow> user;
+  };
+  SIGIL_TRY(Found found, db::transact(pool_, "admin auth (certificate)",
+                                      [&](pqxx::dbtransaction& tx) -> Result<Found> {
+                                        Found f;
+                                        SIGIL_TRY(f.tenant, db::TenantStore(tx).find(tenant));
+                                        SIGIL_TRY(f.user, db::SolutionUserStore(tx)
+                                                              .find_by_certificate(f.tenant.id,
+                                                                                   sha256));
+                                        return f;
+                                      }));
+  if (!found.user) {
+    return fail(Errc::kAuthFailed,
+                "the client certificate is not registered in tenant " + found.tenant.name);
+  }
+  if (found.user->disabled) return fail(Errc::kAuthFailed, "the client certificate is disabled");
+  SIGIL_TRY(crypto::CertInfo info, crypto::describe(cert));
+  const TimePoint now = clock_.now();
+  const auto tolerance = std::chrono::seconds(found.tenant.policy.clock_tolerance_s);
+  if (now + tolerance < info.not_before || now >= info.not_after) {
+    return fail(Errc::kAuthFailed, "the client certificate is not valid now");
+  }
+  AdminActor actor;
+  actor.actor = "cert:sha256:" + sha256;
+  actor.method = "certificate";
+  actor.name = found.user->name;
+  actor.tenant = found.tenant.name;
+  if (!has_group(found.user->groups, kAdminGroup)) {
+    return not_admin("solution user " + found.user->name, found.tenant.name);
+  }
+  return actor;
+}
+
+Result<AdminAuthenticator::VerifiedToken> AdminAuthenticator::verify_token(
+    std::string_view credential, std::string_view tenant) const {
+  while (!credential.empty() && credential.front() == ' ') credential.remove_prefix(1);
+  if (credential.empty() || credential.size() > kMaxTokenChars) {
+    return fail(Errc::kAuthFailed, "invalid token: empty or too large");
+  }
+  auto xml = crypto::base64_decode(credential);
+  if (!xml) return fail(Errc::kAuthFailed, "invalid token: not base64");
+  const std::string_view text(reinterpret_cast<const char*>(xml->data()), xml->size());
+  auto parsed = saml::parse_token(text);
+  if (!parsed) return fail(Errc::kAuthFailed, "invalid token: " + parsed.error().message);
+  const TimePoint now = clock_.now();
+  VerifiedToken out;
+  std::vector<db::SigningKeyRow> keys;
+  SIGIL_TRY_VOID(db::transact(pool_, "admin auth (token keys)",
+                              [&](pqxx::dbtransaction& tx) -> Result<void> {
+                                SIGIL_TRY(out.tenant, db::TenantStore(tx).find(tenant));
+                                SIGIL_TRY(keys, db::SigningKeyStore(tx).list_verifying(
+                                                    out.tenant.id, now));
+                                return {};
+                              }));
+  std::vector<crypto::X509Ptr> certs;
+  std::vector<saml::TrustedSigningKey> trusted;
+  for (const auto& k : keys) {
+    auto chain = crypto::parse_certificate_bundle(k.certificate_chain_pem);
+    if (!chain || chain->empty()) continue;
+    certs.push_back(std::move(chain->front()));
+    trusted.push_back(saml::TrustedSigningKey{k.key_id, certs.back().get()});
+  }
+  saml::ValidationPolicy policy;
+  policy.clock_tolerance = std::chrono::seconds(out.tenant.policy.clock_tolerance_s);
+  policy.expected_issuer =
+      "https://" + sts_hostname_ + "/websso/SAML2/Metadata/" + out.tenant.name;
+  auto valid = saml::validate_assertion(parsed->doc.get(), parsed->assertion, trusted, policy,
+                                        clock_);
+  if (!valid) return fail(Errc::kAuthFailed, "invalid token: " + valid.error().message);
+  out.assertion = std::move(*valid);
+  return out;
+}
+
+Result<AdminActor> AdminAuthenticator::by_token(std::string_view credential, X509* peer_cert,
+                                                std::string_view tenant) const {
+  SIGIL_TRY(VerifiedToken token, verify_token(credential, tenant));
+  const saml::AssertionSpec& claims = token.assertion.claims;
+  if (claims.confirmation == saml::Confirmation::kHolderOfKey) {
+    if (peer_cert == nullptr || !token.assertion.hok_certificate) {
+      return fail(Errc::kAuthFailed,
+                  "a holder-of-key token needs the TLS client certificate it is bound to");
+    }
+    SIGIL_TRY(std::string presented, sha256_of(peer_cert));
+    SIGIL_TRY(std::string bound, sha256_of(token.assertion.hok_certificate.get()));
+    if (presented != bound) {
+      return fail(Errc::kAuthFailed, "the TLS client certificate is not the token's holder");
+    }
+  }
+  const db::TenantRow& t = token.tenant;
+  const auto [name, domain] = split_upn(claims.subject_upn);
+  if (!equal_ignoring_ascii_case(domain, t.name)) {
+    return fail(Errc::kAuthFailed, "invalid token: its subject is not of tenant " + t.name);
+  }
+  const std::string qualified = t.name + "\\" + std::string(kAdminGroup);
+  bool claimed = false;
+  for (const auto& a : claims.attributes) {
+    if (a.name == saml::uri::kAttrGroups && has_group(a.values, qualified)) claimed = true;
+  }
+  if (!claimed) return not_admin(claims.subject_upn, t.name);
+  SIGIL_TRY(Account account, load_account(pool_, t.id, name));
+  if (!account.found || account.disabled) {
+    return fail(Errc::kAuthFailed, "the token's subject is unknown or disabled");
+  }
+  if (!has_group(account.groups, kAdminGroup)) return not_admin(claims.subject_upn, t.name);
+  AdminActor actor;
+  actor.actor = "user:" + claims.subject_upn;
+  actor.method = "token";
+  actor.tenant = t.name;
+  actor.name = name;
+  return actor;
+}
+
+}  // namespace sigil::certmgr::admin
