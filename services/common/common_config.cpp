@@ -28,7 +28,7 @@ void bind_service_options(config::OptionSet& options, ServiceConfig* cfg,
                           std::string_view env_prefix) {
   std::string p(env_prefix);
   options.add_string({"listen", "--listen", p + "LISTEN", "HOST:PORT",
-                      "main HTTPS listener (sts: WS-Trust; certmgr: admin API, not served yet)"},
+                      "main HTTPS listener (sts: WS-Trust and REST; certmgr: admin API)"},
                      &cfg->listen);
   options.add_string({"metrics.listen", "--metrics-listen", p + "METRICS_LISTEN", "HOST:PORT",
                       "plain HTTP listener for /healthz, /readyz and /metrics (port 0: any)"},
