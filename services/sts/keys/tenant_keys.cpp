@@ -18,6 +18,7 @@ constexpr std::string_view kSelfTestMessage = "sigil signing key self-test";
 struct Snapshot {
   db::TenantRow tenant;
   std::vector<db::SigningKeyRow> keys;
+  std::vector<db::SigningKeyRow> pending;
 };
 
 // The certificates of a row, checked against the digest stored next to them.
@@ -69,6 +70,10 @@ Result<Snapshot> read_snapshot(db::ConnectionPool& pool, std::string_view tenant
         Snapshot s;
         SIGIL_TRY(s.tenant, db::TenantStore(tx).find(tenant));
         SIGIL_TRY(s.keys, db::SigningKeyStore(tx).list_verifying(s.tenant.id, now));
+        SIGIL_TRY(std::vector<db::SigningKeyRow> all, db::SigningKeyStore(tx).list(s.tenant.id));
+        for (auto& row : all) {
+          if (row.state == db::SigningKeyState::kPending) s.pending.push_back(std::move(row));
+        }
         return s;
       },
       options);
@@ -130,6 +135,15 @@ Result<std::shared_ptr<const TenantKeys>> SigningKeyLoader::load(std::string_vie
     if (row.state == db::SigningKeyState::kActive) {
       return fail(Errc::kInternal, "signing key " + row.key_id + " of tenant " + name +
                                        " has an unreadable certificate");
+    }
+  }
+  for (const db::SigningKeyRow& row : snap.pending) {
+    auto key = key_of(row);
+    if (key) {
+      out->pending.push_back(std::move(key).value());
+    } else {
+      log_.error("keys.unreadable_certificate",
+                 {{"tenant", name}, {"key_id", row.key_id}, {"error", key.error().to_string()}});
     }
   }
   const db::SigningKeyRow& active = snap.keys.front();

@@ -68,6 +68,9 @@ struct TenantKeys {
   /// tenants.keyset_generation read in the same snapshot as the keys.
   std::int64_t generation = 0;
   std::vector<Key> verifying;  ///< active first, then verify-only, newest first
+  /// Pending keys (certificates only): published so relying parties can fetch them before
+  /// they sign (certmgr's pre-publication delay), never trusted to verify a token.
+  std::vector<Key> pending;
   crypto::EvpPkeyPtr active_private_key;
   std::size_t active_index = 0;
 

@@ -60,6 +60,8 @@ Result<Published> load(handlers::TokenCore& core, std::string_view tenant) {
   Published p;
   SIGIL_TRY(p.ctx, core.begin(tenant, "publish"));
   p.keys = handlers::TokenCore::live_keys(*p.ctx.keys, p.ctx.now);
+  // Pending keys last: relying parties learn them before they sign (pre-publication).
+  for (const auto& key : p.ctx.keys->pending) p.keys.push_back(&key);
   p.etag = "\"" + std::to_string(p.ctx.keys->generation) + "." + std::to_string(p.keys.size()) +
            "\"";
   return p;

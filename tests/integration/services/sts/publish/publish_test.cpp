@@ -11,6 +11,7 @@
 #include "sigil/crypto/envelope.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/connection.hpp"
+#include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
 #include "sts/keys/tenant_keys.hpp"
 
@@ -205,6 +206,37 @@ TEST_F(StsPublish, ARotationPublishesBothKeysAndAKeyPastVerifyUntilDisappears) {
   EXPECT_NE(gone.header("etag"), still.header("etag"));
   EXPECT_EQ(get(kMetadata).body.find(old_key), std::string::npos);
   EXPECT_FALSE(valid(old_token));
+}
+
+// A pending key (certmgr's renewal pre-publishes the next key) is published last, with state
+// "pending", before it signs anything.
+TEST_F(StsPublish, APendingKeyIsPublishedBeforeItSigns) {
+  auto master = crypto::load_master_key(*home_ + "/master.key");
+  ASSERT_TRUE(master) << master.error();
+  db::ConnectionPool pool(*db_, {});
+  SystemClock clock;
+  auto key = sts::keys::make_self_signed_signing_key("vsphere.local", *master,
+                                                     crypto::KeyType::kEcdsaP256, clock.now(),
+                                                     std::chrono::seconds(600),
+                                                     std::chrono::hours(24 * 30));
+  ASSERT_TRUE(key) << key.error();
+  const std::string pending_id = key->key_id;
+  std::size_t before = certs().size();
+  auto added = db::transact(pool, "add pending", [&](pqxx::dbtransaction& tx) {
+    return db::KeySetStore(tx, "test").add_pending("vsphere.local", *key, clock.now());
+  });
+  ASSERT_TRUE(added) << added.error();
+  auto list = wait_for_count(before + 1);
+  ASSERT_EQ(list.size(), before + 1);
+  EXPECT_EQ(list.back().at("key_id").as_string(), pending_id);
+  EXPECT_EQ(list.back().at("state").as_string(), "pending");
+  EXPECT_EQ(list.front().at("state").as_string(), "active");
+  EXPECT_NE(get(kMetadata).body.find(std::string(list.back().at("pem").as_string()).substr(100, 40)),
+            std::string::npos)
+      << "the metadata carries the pending certificate too";
+  // New tokens are still signed by the active key.
+  Answer issued = post(tokens(), password_grant());
+  EXPECT_NE(issued.json().at("key_id").as_string(), pending_id);
 }
 
 TEST_F(StsPublish, UnknownTenantIs404JsonAndNotCached) {
