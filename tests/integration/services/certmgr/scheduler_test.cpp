@@ -12,6 +12,7 @@
 
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/alarm_store.hpp"
+#include "sigil/db/ca_store.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
 #include "sigil/keys/sealed_key.hpp"
@@ -176,6 +177,46 @@ TEST_F(SchedulerTest, ReplacingTheThirdPartyKeyClearsItsAlarm) {
   bool cleared = false;
   for (const auto& e : second->events) cleared |= e.action == "alarm.cleared" && e.subject == old_key;
   EXPECT_TRUE(cleared);
+}
+
+// When renewal cannot work (here: the built-in CA itself has expired), the pass says so, counts
+// it, raises an alarm and backs off - and the tenant keeps the key it has.
+TEST_F(SchedulerTest, AFailedRenewalKeepsTheKeyRaisesAnAlarmAndBacksOff) {
+  Scheduler scheduler = make();
+  const TimePoint start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  ASSERT_TRUE(scheduler.run_pass(start, false));
+  const std::string key_id = active()->key_id;
+  auto ca = db::transact(*pool_, "ca", [](pqxx::dbtransaction& tx) { return db::CaStore(tx).active(); });
+  ASSERT_TRUE(ca && *ca);
+  const TimePoint late = (*ca)->not_after + kDay;
+  auto report = scheduler.run_pass(late, false, true);
+  ASSERT_TRUE(report) << report.error();
+  EXPECT_EQ(report->failures, 1);
+  bool failed = false;
+  bool alarmed = false;
+  for (const auto& e : report->events) {
+    failed |= e.action == "renewal.failed";
+    alarmed |= e.action == "alarm.notified" && e.subject == "vsphere.local" &&
+               e.detail.find("renewal") != std::string::npos;
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_TRUE(alarmed);
+  ASSERT_NE(active(), nullptr);
+  EXPECT_EQ(active()->key_id, key_id) << "a failed renewal never takes the active key away";
+  EXPECT_NE(registry_.expose().find(
+                "sigil_cert_renewals_total{tenant=\"vsphere.local\",result=\"failure\"} 1"),
+            std::string::npos);
+  // Backoff: the next service pass a minute later skips the tenant (no second failure).
+  auto again = scheduler.run_pass(late + std::chrono::minutes(1), false, true);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->failures, 0);
+  auto open = db::transact(*pool_, "alarms", [](pqxx::dbtransaction& tx) {
+    return db::AlarmStore(tx).list(false);
+  });
+  ASSERT_TRUE(open);
+  bool renewal_alarm = false;
+  for (const auto& a : *open) renewal_alarm |= a.kind == "signing-cert.renewal-failed";
+  EXPECT_TRUE(renewal_alarm);
 }
 
 TEST_F(SchedulerTest, DryRunReportsButChangesNothing) {
