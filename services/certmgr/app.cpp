@@ -1,6 +1,8 @@
 #include "certmgr/app.hpp"
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -52,6 +54,26 @@ double seconds_of(TimePoint t) {
 
 }  // namespace
 
+Result<std::unique_ptr<alarms::Webhook>> make_webhook(const CertmgrConfig& cfg,
+                                                      const log::Logger& log,
+                                                      metrics::Registry& registry) {
+  if (cfg.alarm_webhook_url.empty()) return std::unique_ptr<alarms::Webhook>();
+  std::string trust;
+  if (!cfg.alarm_webhook_ca_file.empty()) {
+    std::ifstream in(cfg.alarm_webhook_ca_file, std::ios::binary);
+    if (!in) {
+      return fail(Errc::kInvalidArgument,
+                  "cannot read --alarm-webhook-ca-file " + cfg.alarm_webhook_ca_file);
+    }
+    trust.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else if (cfg.alarm_webhook_url.rfind("https://", 0) == 0) {
+    return fail(Errc::kInvalidArgument,
+                "an https --alarm-webhook-url needs --alarm-webhook-ca-file");
+  }
+  return std::make_unique<alarms::Webhook>(cfg.alarm_webhook_url, std::move(trust), log,
+                                           registry);
+}
+
 Result<SchedulerOptions> scheduler_options(const CertmgrConfig& cfg) {
   SchedulerOptions o;
   o.renew_lead = std::chrono::hours(24 * cfg.renew_lead_days);
@@ -81,6 +103,12 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
   db::PoolOptions pool;
   pool.max_connections = 8;
   app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
+  SIGIL_TRY(app->webhook_, make_webhook(cfg, log, host.registry()));
+  if (app->webhook_) {
+    options.on_alarm = [w = app->webhook_.get()](const PassEvent& e, TimePoint at) {
+      w->deliver(e, at);
+    };
+  }
   app->scheduler_ = std::make_unique<Scheduler>(*app->pool_, app->master_key_, log,
                                                 host.registry(), std::move(options));
   metrics::Registry& reg = host.registry();
@@ -277,6 +305,10 @@ Result<PassReport> run_once(const CertmgrConfig& cfg, TimePoint at, bool dry_run
   options.actor = dry_run ? "sigil-certmgr run-once --dry-run" : "sigil-certmgr run-once";
   db::ConnectionPool pool(cfg.data.db, db::PoolOptions{});
   metrics::Registry registry;
+  SIGIL_TRY(std::unique_ptr<alarms::Webhook> webhook, make_webhook(cfg, log, registry));
+  if (webhook) {
+    options.on_alarm = [w = webhook.get()](const PassEvent& e, TimePoint t) { w->deliver(e, t); };
+  }
   Scheduler scheduler(pool, master_key, log, registry, std::move(options));
   return scheduler.run_pass(at, dry_run);
 }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "certmgr/config.hpp"
+#include "certmgr/alarms/webhook.hpp"
 #include "certmgr/renew/scheduler.hpp"
 #include "sigil/http/server.hpp"
 #include "sigil/service/service_host.hpp"
@@ -62,6 +63,7 @@ class CertmgrApp {
   SystemClock clock_;
   crypto::MasterKey master_key_;
   std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<alarms::Webhook> webhook_;  // before scheduler_, which calls it
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<xml::XmlSecLibrary> xmlsec_;  // token validation in the admin API
   std::unique_ptr<admin::AdminApi> admin_api_;
@@ -83,6 +85,11 @@ class CertmgrApp {
 Result<PassReport> run_once(const CertmgrConfig& cfg, TimePoint at, bool dry_run,
                             const log::Logger& log);
 std::string describe(const PassReport& report, bool json);
+
+/// The alarm webhook of --alarm-webhook-url (null without one).
+Result<std::unique_ptr<alarms::Webhook>> make_webhook(const CertmgrConfig& cfg,
+                                                      const log::Logger& log,
+                                                      metrics::Registry& registry);
 
 /// SchedulerOptions from the configuration.
 Result<SchedulerOptions> scheduler_options(const CertmgrConfig& cfg);

@@ -31,6 +31,13 @@ void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
                       "rsa-2048|rsa-3072|ecdsa-p256",
                       "key type of the built-in CA, when certmgr creates it (first start)"},
                      &cfg->ca_key_type, {"rsa-2048", "rsa-3072", "ecdsa-p256"});
+  options.add_string({"alarms.webhook_url", "--alarm-webhook-url", "SIGIL_CERTMGR_ALARM_WEBHOOK_URL",
+                      "URL", "POST every alarm notification and clearance as JSON to this URL"},
+                     &cfg->alarm_webhook_url);
+  options.add_string({"alarms.webhook_ca_file", "--alarm-webhook-ca-file",
+                      "SIGIL_CERTMGR_ALARM_WEBHOOK_CA_FILE", "FILE",
+                      "CA certificates (PEM) an https webhook's server must chain to"},
+                     &cfg->alarm_webhook_ca_file);
   options.add_string({"run_once.at", "--at", "SIGIL_CERTMGR_AT", "RFC3339",
                       "run-once: run the pass as if the clock said this (default: now)"},
                      &cfg->run_once_at);

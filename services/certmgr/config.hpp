@@ -37,6 +37,8 @@ struct CertmgrConfig {
   std::string signing_key_type = "rsa-2048";
   std::int64_t signing_validity_days = 3652;
   std::string ca_key_type = "rsa-3072";
+  std::string alarm_webhook_url;      // empty: no webhook
+  std::string alarm_webhook_ca_file;  // CA bundle for an https webhook
 
   // `sigil-certmgr run-once` only.
   std::string run_once_at;  // RFC 3339; empty: now

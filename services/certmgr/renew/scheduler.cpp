@@ -76,6 +76,7 @@ Result<void> Scheduler::in_transaction(
   if (!r && !rolled_back_on_purpose) return r;
   for (auto& e : attempt) {
     log_event(e, dry_run);
+    if (!dry_run && !e.kind.empty() && options_.on_alarm) options_.on_alarm(e, pass_at_);
     out.push_back(std::move(e));
   }
   return {};
@@ -91,15 +92,16 @@ Result<void> Scheduler::alarm_ca(pqxx::dbtransaction& tx, const ca::BuiltinCa& c
     std::string severity(alarms::severity_name(d.severity));
     std::string message = "the built-in CA " + alarms::describe_expiry(ca.not_after, at);
     SIGIL_TRY_VOID(alarms.raise(std::nullopt, kCaExpiry, subject, severity, message, at, true));
-    out.push_back({"", "alarm.notified", subject, severity + ": " + message});
+    out.push_back({"", "alarm.notified", subject, severity + ": " + message, std::string(kCaExpiry)});
   } else if (d.action == alarms::ExpiryDecision::Action::kClear) {
     SIGIL_TRY_VOID(alarms.clear(kCaExpiry, subject, at));
-    out.push_back({"", "alarm.cleared", subject, "the built-in CA is valid for long enough"});
+    out.push_back({"", "alarm.cleared", subject, "the built-in CA is valid for long enough",
+                   std::string(kCaExpiry)});
   }
   SIGIL_TRY(std::vector<db::AlarmRow> stale, alarms.open_except(std::nullopt, kCaExpiry, {subject}));
   for (const auto& a : stale) {
     SIGIL_TRY_VOID(alarms.clear(kCaExpiry, a.subject, at));
-    out.push_back({"", "alarm.cleared", a.subject, "the CA was replaced"});
+    out.push_back({"", "alarm.cleared", a.subject, "the CA was replaced", std::string(kCaExpiry)});
   }
   return {};
 }
@@ -180,16 +182,19 @@ Result<void> Scheduler::alarm_tenant(pqxx::dbtransaction& tx, const std::string&
       }
       SIGIL_TRY_VOID(alarms.raise(view.tenant.id, kSigningExpiry, active->key_id, severity, message,
                                   at, true));
-      out.push_back({tenant, "alarm.notified", active->key_id, severity + ": " + message});
+      out.push_back({tenant, "alarm.notified", active->key_id, severity + ": " + message,
+                     std::string(kSigningExpiry)});
     } else if (d.action == alarms::ExpiryDecision::Action::kClear) {
       SIGIL_TRY_VOID(alarms.clear(kSigningExpiry, active->key_id, at));
-      out.push_back({tenant, "alarm.cleared", active->key_id, "valid for long enough"});
+      out.push_back({tenant, "alarm.cleared", active->key_id, "valid for long enough",
+                     std::string(kSigningExpiry)});
     }
   }
   SIGIL_TRY(std::vector<db::AlarmRow> stale, alarms.open_except(view.tenant.id, kSigningExpiry, keep));
   for (const auto& a : stale) {
     SIGIL_TRY_VOID(alarms.clear(kSigningExpiry, a.subject, at));
-    out.push_back({tenant, "alarm.cleared", a.subject, "no longer the active signing key"});
+    out.push_back({tenant, "alarm.cleared", a.subject, "no longer the active signing key",
+                   std::string(kSigningExpiry)});
   }
   return {};
 }
@@ -202,11 +207,13 @@ Result<void> Scheduler::record_failure(pqxx::dbtransaction& tx, const std::strin
                         error.message;
   SIGIL_TRY_VOID(db::AlarmStore(tx).raise(row.id, kRenewalFailed, tenant, "warning", message, at,
                                           true));
-  out.push_back({tenant, "alarm.notified", tenant, "warning: " + message});
+  out.push_back({tenant, "alarm.notified", tenant, "warning: " + message,
+                 std::string(kRenewalFailed)});
   return {};
 }
 
 Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_backoff) {
+  pass_at_ = at;
   PassReport report;
   report.at = at;
   report.dry_run = dry_run;
@@ -238,7 +245,10 @@ Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_
                             [&](pqxx::dbtransaction& tx, std::vector<PassEvent>& ev) -> Result<void> {
                               SIGIL_TRY_VOID(renew_tenant(tx, name, at, ev));
                               SIGIL_TRY(bool cleared, db::AlarmStore(tx).clear(kRenewalFailed, name, at));
-                              if (cleared) ev.push_back({name, "alarm.cleared", name, "renewal works again"});
+                              if (cleared) {
+                                ev.push_back({name, "alarm.cleared", name, "renewal works again",
+                                              std::string(kRenewalFailed)});
+                              }
                               return {};
                             });
     if (r) {

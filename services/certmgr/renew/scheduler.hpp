@@ -23,10 +23,11 @@
 // `at` drives every decision (time travel: `sigil-certmgr run-once --at 2031-01-01T00:00:00Z`);
 // rows record `at` as the time of their change.
 //
-// Thread-safety: run_pass() may be called from several threads; the pool, master key, logger and
-// registry must outlive the scheduler.
+// Thread-safety: run_pass() runs one pass at a time per Scheduler (certmgr's leader loop, or
+// run-once); the pool, master key, logger and registry must outlive the scheduler.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -44,6 +45,23 @@
 
 namespace sigil::certmgr {
 
+struct PassEvent {
+  std::string tenant;   ///< "" for deployment-wide events (the CA)
+  std::string action;   ///< ca.created, renewal.pending, renewal.activated, renewal.failed,
+                        ///< key.created, key.retired, alarm.notified, alarm.cleared
+  std::string subject;  ///< key id, CA fingerprint
+  std::string detail;
+  std::string kind;     ///< alarm events: the alarm kind (signing-cert.expiry, ...)
+
+  PassEvent(std::string tenant_, std::string action_, std::string subject_, std::string detail_,
+            std::string kind_ = {})
+      : tenant(std::move(tenant_)),
+        action(std::move(action_)),
+        subject(std::move(subject_)),
+        detail(std::move(detail_)),
+        kind(std::move(kind_)) {}
+};
+
 struct SchedulerOptions {
   std::chrono::hours renew_lead{24 * 100};
   std::chrono::seconds prepublish_delay{std::chrono::hours(24)};
@@ -51,15 +69,12 @@ struct SchedulerOptions {
   std::chrono::hours signing_validity = ca::kDefaultSigningValidity;
   ca::CaOptions ca;
   std::string actor = "sigil-certmgr";  ///< audit log actor
+  /// Called with every alarm event (alarm.notified, alarm.cleared) once its transaction has
+  /// committed, with the pass's time; never in dry runs. E.g. alarms::Webhook::deliver.
+  std::function<void(const PassEvent&, TimePoint)> on_alarm;
 };
 
-struct PassEvent {
-  std::string tenant;   ///< "" for deployment-wide events (the CA)
-  std::string action;   ///< ca.created, renewal.pending, renewal.activated, renewal.failed,
-                        ///< key.created, key.retired, alarm.notified, alarm.cleared
-  std::string subject;  ///< key id, CA fingerprint
-  std::string detail;
-};
+
 
 struct PassReport {
   TimePoint at;
@@ -101,6 +116,8 @@ class Scheduler {
   const log::Logger& log_;
   metrics::CounterFamily& renewals_;
   const SchedulerOptions options_;
+
+  TimePoint pass_at_{};  // the running pass's time, for on_alarm
 
   std::mutex backoff_mu_;
   std::map<std::string, Backoff, std::less<>> backoff_;

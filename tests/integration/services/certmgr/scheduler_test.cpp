@@ -3,9 +3,20 @@
 // be renewed, raises exactly the documented alarm sequence; dry runs change nothing.
 #include "certmgr/renew/scheduler.hpp"
 
+#include "certmgr/app.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
+#include <mutex>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
 #include <set>
 
 #include <pqxx/transaction>
@@ -217,6 +228,96 @@ TEST_F(SchedulerTest, AFailedRenewalKeepsTheKeyRaisesAnAlarmAndBacksOff) {
   bool renewal_alarm = false;
   for (const auto& a : *open) renewal_alarm |= a.kind == "signing-cert.renewal-failed";
   EXPECT_TRUE(renewal_alarm);
+}
+
+// A one-thread HTTP receiver on 127.0.0.1 that answers 204 and keeps every request body.
+class WebhookReceiver {
+ public:
+  WebhookReceiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~WebhookReceiver() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+
+ private:
+  void serve() {
+    while (true) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string req;
+      char buf[4096];
+      std::size_t want = std::string::npos;
+      while (true) {
+        auto n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        req.append(buf, static_cast<std::size_t>(n));
+        auto end = req.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        if (want == std::string::npos) {
+          auto cl = req.find("Content-Length: ");
+          if (cl == std::string::npos) cl = req.find("content-length: ");
+          want = end + 4 + (cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16)));
+        }
+        if (req.size() >= want) break;
+      }
+      {
+        std::lock_guard lock(mu_);
+        bodies_.push_back(req.substr(req.find("\r\n\r\n") + 4));
+      }
+      const char kAnswer[] = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+      (void)::write(c, kAnswer, sizeof kAnswer - 1);
+      ::close(c);
+    }
+  }
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+};
+
+TEST_F(SchedulerTest, AlarmNotificationsArePostedToTheWebhook) {
+  WebhookReceiver receiver;
+  CertmgrConfig cfg;
+  cfg.alarm_webhook_url = receiver.url();
+  auto webhook = make_webhook(cfg, log_, registry_);
+  ASSERT_TRUE(webhook && *webhook) << (webhook ? "" : webhook.error().message);
+  options_.on_alarm = [w = webhook->get()](const PassEvent& e, TimePoint at) { w->deliver(e, at); };
+  Scheduler scheduler = make();
+  const TimePoint start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const std::string key_id = import_third_party(start, 30);
+  ASSERT_TRUE(scheduler.run_pass(start, false));
+  ASSERT_TRUE(scheduler.run_pass(start, true)) << "dry runs send nothing";
+  auto bodies = receiver.bodies();
+  ASSERT_EQ(bodies.size(), 1u);
+  auto json = boost::json::parse(bodies[0]).as_object();
+  EXPECT_EQ(json.at("event").as_string(), "alarm.notified");
+  EXPECT_EQ(json.at("tenant").as_string(), "vsphere.local");
+  EXPECT_EQ(json.at("kind").as_string(), "signing-cert.expiry");
+  EXPECT_EQ(json.at("subject").as_string(), key_id);
+  EXPECT_EQ(json.at("severity").as_string(), "warning");
+  EXPECT_NE(std::string(json.at("message").as_string()).find("expires in 30 days"),
+            std::string::npos);
+  EXPECT_NE(registry_.expose().find(
+                "sigil_alarm_webhook_deliveries_total{result=\"success\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(SchedulerTest, DryRunReportsButChangesNothing) {
