@@ -31,13 +31,15 @@ Result<void> AuditLogStore::append(const AuditEntry& e) {
   }
 }
 
-Result<std::vector<AuditRow>> AuditLogStore::list(std::string_view tenant, std::int64_t limit) {
+Result<std::vector<AuditRow>> AuditLogStore::read(std::string_view tenant, std::int64_t limit,
+                                                  bool newest_first) {
   try {
     std::vector<AuditRow> rows;
     for (const auto& r : tx_.exec_params(
              "SELECT id, " + internal::select_us("at") +
                  ", actor, action, tenant, target, old_value::text, new_value::text, detail "
-                 "FROM audit_log WHERE lower(tenant) = lower($1) ORDER BY id LIMIT $2",
+                 "FROM audit_log WHERE lower(tenant) = lower($1) ORDER BY id" +
+                 (newest_first ? " DESC" : "") + " LIMIT $2",
              std::string(tenant), limit)) {
       AuditRow row;
       row.id = r[0].as<std::int64_t>();
@@ -55,6 +57,14 @@ Result<std::vector<AuditRow>> AuditLogStore::list(std::string_view tenant, std::
   } catch (...) {
     return unexpected(current_db_error("read audit log"));
   }
+}
+
+Result<std::vector<AuditRow>> AuditLogStore::list(std::string_view tenant, std::int64_t limit) {
+  return read(tenant, limit, false);
+}
+
+Result<std::vector<AuditRow>> AuditLogStore::recent(std::string_view tenant, std::int64_t limit) {
+  return read(tenant, limit, true);
 }
 
 }  // namespace sigil::db

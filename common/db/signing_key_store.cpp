@@ -6,6 +6,22 @@
 #include "time_sql.hpp"
 
 namespace sigil::db {
+
+NewSigningKey new_signing_key(const keys::SealedSigningKey& sealed, SigningKeySource source,
+                              std::int64_t tenant_id) {
+  NewSigningKey key;
+  key.tenant_id = tenant_id;
+  key.key_id = sealed.key_id;
+  key.source = source;
+  key.algorithm = sealed.algorithm;
+  key.certificate_chain_pem = sealed.certificate_chain_pem;
+  key.certificate_sha256 = sealed.certificate_sha256;
+  key.private_key_ciphertext = sealed.private_key_ciphertext;
+  key.master_key_id = sealed.master_key_id;
+  key.not_before = sealed.not_before;
+  key.not_after = sealed.not_after;
+  return key;
+}
 namespace {
 
 using internal::optional_time_of;

@@ -103,6 +103,7 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
   db::PoolOptions pool;
   pool.max_connections = 8;
   app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
+  alarms::webhook_deliveries(host.registry());
   SIGIL_TRY(app->webhook_, make_webhook(cfg, log, host.registry()));
   if (app->webhook_) {
     options.on_alarm = [w = app->webhook_.get()](const PassEvent& e, TimePoint at) {

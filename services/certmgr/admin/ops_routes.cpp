@@ -9,7 +9,7 @@
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/alarm_store.hpp"
 #include "sigil/db/audit_log.hpp"
-#include "sigil/db/audit_log_recent.hpp"
+#include "sigil/db/audit_log.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
 
@@ -134,7 +134,7 @@ Result<Reply> read_audit_log(const AdminDeps& d, http::Request& r, const AdminAc
   }
   SIGIL_TRY(std::vector<db::AuditRow> rows,
             db::transact(*d.pool, "admin.audit-log", [&](pqxx::dbtransaction& tx) {
-              return db::recent_audit_entries(tx, a.tenant, limit);
+              return db::AuditLogStore(tx).recent(a.tenant, limit);
             }));
   json::array entries;
   for (const auto& row : rows) entries.push_back(audit_json(row));

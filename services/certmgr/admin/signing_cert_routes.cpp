@@ -108,17 +108,7 @@ Result<db::NewSigningKey> imported_key(const keys::ImportReport& r, const std::s
   std::vector<X509*> chain{r.certificate.get()};
   for (const auto& c : r.chain) chain.push_back(c.get());
   SIGIL_TRY(keys::SealedSigningKey sealed, keys::seal_signing_key(tenant, r.key.get(), chain, mk));
-  db::NewSigningKey key;
-  key.key_id = sealed.key_id;
-  key.source = db::SigningKeySource::kThirdParty;
-  key.algorithm = sealed.algorithm;
-  key.certificate_chain_pem = sealed.certificate_chain_pem;
-  key.certificate_sha256 = sealed.certificate_sha256;
-  key.private_key_ciphertext = sealed.private_key_ciphertext;
-  key.master_key_id = sealed.master_key_id;
-  key.not_before = sealed.not_before;
-  key.not_after = sealed.not_after;
-  return key;
+  return db::new_signing_key(sealed, db::SigningKeySource::kThirdParty);
 }
 
 json::object import_body(const std::string& tenant, const keys::ImportReport& r,

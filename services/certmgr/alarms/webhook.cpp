@@ -7,14 +7,18 @@
 
 namespace sigil::certmgr::alarms {
 
+metrics::CounterFamily& webhook_deliveries(metrics::Registry& metrics) {
+  return metrics.counter("sigil_alarm_webhook_deliveries_total",
+                         "Alarm notifications POSTed to --alarm-webhook-url, by result.",
+                         {"result"});
+}
+
 Webhook::Webhook(std::string url, std::string trust_pem, const log::Logger& log,
                  metrics::Registry& metrics)
     : url_(std::move(url)),
       trust_pem_(std::move(trust_pem)),
       log_(log),
-      deliveries_(metrics.counter("sigil_alarm_webhook_deliveries_total",
-                                  "Alarm notifications POSTed to --alarm-webhook-url, by result.",
-                                  {"result"})) {}
+      deliveries_(webhook_deliveries(metrics)) {}
 
 void Webhook::deliver(const PassEvent& event, TimePoint at) {
   if (event.action != "alarm.notified" && event.action != "alarm.cleared") return;

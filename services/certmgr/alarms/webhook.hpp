@@ -20,6 +20,10 @@
 
 namespace sigil::certmgr::alarms {
 
+/// Registers sigil_alarm_webhook_deliveries_total{result} (also when no webhook is configured,
+/// so the family is always visible on /metrics).
+metrics::CounterFamily& webhook_deliveries(metrics::Registry& metrics);
+
 class Webhook {
  public:
   Webhook(std::string url, std::string trust_pem, const log::Logger& log,

@@ -139,18 +139,7 @@ Result<db::NewSigningKey> new_signing_key(pqxx::dbtransaction& tx,
   std::array<X509*, 2> chain{issued.cert.get(), ca.cert.get()};
   SIGIL_TRY(keys::SealedSigningKey sealed,
             keys::seal_signing_key(tenant, issued.key.get(), chain, master_key));
-  db::NewSigningKey key;
-  key.tenant_id = tenant_id;
-  key.key_id = sealed.key_id;
-  key.source = db::SigningKeySource::kBuiltinCa;
-  key.algorithm = sealed.algorithm;
-  key.certificate_chain_pem = sealed.certificate_chain_pem;
-  key.certificate_sha256 = sealed.certificate_sha256;
-  key.private_key_ciphertext = sealed.private_key_ciphertext;
-  key.master_key_id = sealed.master_key_id;
-  key.not_before = sealed.not_before;
-  key.not_after = sealed.not_after;
-  return key;
+  return db::new_signing_key(sealed, db::SigningKeySource::kBuiltinCa, tenant_id);
 }
 
 }  // namespace sigil::certmgr::ca

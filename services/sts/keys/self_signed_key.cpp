@@ -2,6 +2,7 @@
 // tenant_keys.hpp, used by sigilctl and the quickstart until certmgr's built-in CA issues
 // signing certificates.
 
+#include <array>
 #include <utility>
 
 #include "sigil/crypto/encoding.hpp"
@@ -38,10 +39,6 @@ Result<SelfSigned> make_self_signed(std::string_view tenant, crypto::KeyType typ
   return out;
 }
 
-std::string algorithm_of(crypto::KeyType type) {
-  return type == crypto::KeyType::kEcdsaP256 ? "ecdsa-sha256" : "rsa-sha256";
-}
-
 }  // namespace
 
 Result<db::NewSigningKey> make_self_signed_signing_key(std::string_view tenant_name,
@@ -51,22 +48,10 @@ Result<db::NewSigningKey> make_self_signed_signing_key(std::string_view tenant_n
                                                        std::chrono::hours validity) {
   const TimePoint not_before = now - backdate;
   SIGIL_TRY(SelfSigned made, make_self_signed(tenant_name, type, not_before, now + validity));
-  SIGIL_TRY(std::vector<std::uint8_t> der, crypto::write_certificate_der(made.cert.get()));
-  const std::string sha256_hex = crypto::hex_encode(crypto::sha256(der));
-
-  db::NewSigningKey key;
-  key.key_id = "sk-" + sha256_hex.substr(0, 16);
-  key.source = db::SigningKeySource::kBuiltinCa;
-  key.algorithm = algorithm_of(type);
-  SIGIL_TRY(key.certificate_chain_pem, crypto::write_certificate_pem(made.cert.get()));
-  key.certificate_sha256 = sha256_hex;
-  SIGIL_TRY(key.private_key_ciphertext,
-            crypto::seal_private_key(master_key, made.key.get(),
-                                     signing_key_aad(tenant_name, key.key_id)));
-  key.master_key_id = master_key.id();
-  key.not_before = not_before;
-  key.not_after = now + validity;
-  return key;
+  std::array<X509*, 1> chain{made.cert.get()};
+  SIGIL_TRY(sigil::keys::SealedSigningKey sealed,
+            sigil::keys::seal_signing_key(tenant_name, made.key.get(), chain, master_key));
+  return db::new_signing_key(sealed, db::SigningKeySource::kBuiltinCa);
 }
 
 Result<std::string> create_self_signed_signing_key(pqxx::dbtransaction& tx, std::int64_t tenant_id,

@@ -9,7 +9,7 @@
 #include "sigil/crypto/x509.hpp"
 #include "sigil/http/message.hpp"
 #include "sigil/saml/names.hpp"
-#include "sts/rest/json_request.hpp"
+#include "sigil/http/json_body.hpp"
 
 namespace sigil::sts::rest {
 namespace {
@@ -17,6 +17,7 @@ namespace {
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 using handlers::IssuedToken;
+using http::JsonFields;
 using handlers::TokenContext;
 using handlers::TokenCore;
 

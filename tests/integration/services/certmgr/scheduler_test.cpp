@@ -82,16 +82,7 @@ class SchedulerTest : public testing::PgTest {
     std::array<X509*, 1> chain{cert->get()};
     auto sealed = keys::seal_signing_key("vsphere.local", key->get(), chain, *master_key_);
     EXPECT_TRUE(sealed) << sealed.error();
-    db::NewSigningKey row;
-    row.key_id = sealed->key_id;
-    row.source = db::SigningKeySource::kThirdParty;
-    row.algorithm = sealed->algorithm;
-    row.certificate_chain_pem = sealed->certificate_chain_pem;
-    row.certificate_sha256 = sealed->certificate_sha256;
-    row.private_key_ciphertext = sealed->private_key_ciphertext;
-    row.master_key_id = sealed->master_key_id;
-    row.not_before = sealed->not_before;
-    row.not_after = sealed->not_after;
+    db::NewSigningKey row = db::new_signing_key(*sealed, db::SigningKeySource::kThirdParty);
     auto r = db::transact(*pool_, "import", [&](pqxx::dbtransaction& tx) {
       return db::KeySetStore(tx, "test").import("vsphere.local", row, true, at);
     });

@@ -40,10 +40,15 @@ class AuditLogStore {
   explicit AuditLogStore(pqxx::dbtransaction& tx) noexcept : tx_(tx) {}
 
   Result<void> append(const AuditEntry& entry);
-  /// The tenant's entries, oldest first, at most `limit`.
+  /// The tenant's entries (name compared case-insensitively), oldest first, at most `limit`.
   Result<std::vector<AuditRow>> list(std::string_view tenant, std::int64_t limit = 1000);
+  /// The tenant's newest entries, newest first, at most `limit` (certmgr's audit-log endpoint).
+  Result<std::vector<AuditRow>> recent(std::string_view tenant, std::int64_t limit);
 
  private:
+  Result<std::vector<AuditRow>> read(std::string_view tenant, std::int64_t limit,
+                                     bool newest_first);
+
   pqxx::dbtransaction& tx_;
 };
 

@@ -20,6 +20,7 @@
 
 #include "sigil/base/clock.hpp"
 #include "sigil/base/result.hpp"
+#include "sigil/keys/sealed_key.hpp"
 
 namespace sigil::db {
 
@@ -44,6 +45,10 @@ struct NewSigningKey {
   TimePoint not_before;
   TimePoint not_after;
 };
+
+/// The row for a key sealed by keys::seal_signing_key (the one way signing-key rows are built).
+NewSigningKey new_signing_key(const keys::SealedSigningKey& sealed, SigningKeySource source,
+                              std::int64_t tenant_id = 0);
 
 struct SigningKeyRow {
   std::int64_t id = 0;

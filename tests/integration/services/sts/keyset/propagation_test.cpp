@@ -366,7 +366,8 @@ TEST_F(KeySetPropagation, ReplicasSurviveLosingListenAndAPostgresRestart) {
   {
     pqxx::connection admin(cluster_->conninfo_for("postgres"));
     auto killed = pqxx::nontransaction(admin).exec(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'");
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE query LIKE 'LISTEN%sigil_keyset%'");
     EXPECT_EQ(killed.size(), static_cast<std::size_t>(kReplicas));
   }
   rotate_and_wait(nullptr);

@@ -1,4 +1,4 @@
-#include "certmgr/admin/json_body.hpp"
+#include "sigil/http/json_body.hpp"
 
 #include <algorithm>
 
@@ -6,20 +6,18 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
-namespace sigil::certmgr::admin {
+namespace sigil::http {
 namespace {
 
 namespace json = boost::json;
 
-// Copied from services/sts/rest/json_request.cpp (services may not include each other,
-// STYLE.md §2); the same strict rules, plus booleans, and a larger body limit for PEM imports.
 // A SAX handler that accepts exactly one flat object of scalars and collects it. Every refusal
 // stores a message and fails the parse with a handler error.
 class FlatObjectHandler {
  public:
   static constexpr std::size_t max_array_size = 0;
   static constexpr std::size_t max_object_size = 32;
-  static constexpr std::size_t max_string_size = kMaxBodyBytes;
+  static constexpr std::size_t max_string_size = std::size_t{1} << 20;  // bodies are capped first
   static constexpr std::size_t max_key_size = 64;
 
   std::map<std::string, JsonScalar, std::less<>> fields;
@@ -116,14 +114,17 @@ std::string_view type_name(const JsonScalar& v) {
 }  // namespace
 
 Result<JsonFields> JsonFields::parse(std::string_view content_type, std::string_view body,
-                                     std::initializer_list<std::string_view> allowed) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return JsonFields();
+                                     std::initializer_list<std::string_view> allowed,
+                                     const JsonBodyRules& rules) {
+  if (rules.empty_means_no_fields && body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return JsonFields();
+  }
   if (!is_json_media_type(content_type)) {
     return fail(Errc::kMalformedRequest, "Content-Type must be application/json");
   }
-  if (body.size() > kMaxBodyBytes) {
+  if (body.size() > rules.max_bytes) {
     return fail(Errc::kPayloadTooLarge,
-                "the body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+                "the body is larger than " + std::to_string(rules.max_bytes) + " bytes");
   }
   json::parse_options options;
   options.max_depth = 2;  // the object, and one level more so that nesting is named
@@ -213,4 +214,4 @@ Result<std::optional<bool>> JsonFields::boolean(std::string_view name) const {
 }
 
 
-}  // namespace sigil::certmgr::admin
+}  // namespace sigil::http

@@ -1,5 +1,5 @@
 #pragma once
-// Strict parsing of the REST API's request bodies: every body is one flat JSON object whose
+// Strict parsing of JSON request bodies (sts's REST API, certmgr's admin API): every body is one flat JSON object whose
 // values are strings, integers or booleans. The rules (docs/rest-api.md, "Request bodies"):
 //   - Content-Type must be application/json (parameters such as charset=utf-8 are allowed). A
 //     browser cannot send that cross-site without a CORS preflight, which sts never answers.
@@ -25,9 +25,13 @@
 
 #include "sigil/base/result.hpp"
 
-namespace sigil::sts::rest {
+namespace sigil::http {
 
-inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+/// What a service allows beyond the common rules.
+struct JsonBodyRules {
+  std::size_t max_bytes = 64 * 1024;  ///< sts's REST bodies; certmgr allows PEM imports
+  bool empty_means_no_fields = false;  ///< an empty (or blank) body parses as {}
+};
 
 /// One scalar value; null is kept so that a field given as null is refused, not ignored.
 using JsonScalar = std::variant<std::nullptr_t, bool, std::int64_t, std::string>;
@@ -36,7 +40,8 @@ class JsonFields {
  public:
   /// Parses `body` under the rules above. `allowed` lists every key the endpoint knows.
   static Result<JsonFields> parse(std::string_view content_type, std::string_view body,
-                                  std::initializer_list<std::string_view> allowed);
+                                  std::initializer_list<std::string_view> allowed,
+                                  const JsonBodyRules& rules = {});
 
   /// The string field `name` (at most `max_bytes`, not empty); nullopt when absent.
   Result<std::optional<std::string_view>> string(std::string_view name,
@@ -46,6 +51,8 @@ class JsonFields {
   /// An integer field in [min, max]; nullopt when absent.
   Result<std::optional<std::int64_t>> integer(std::string_view name, std::int64_t min,
                                               std::int64_t max) const;
+  /// A boolean field; nullopt when absent.
+  Result<std::optional<bool>> boolean(std::string_view name) const;
 
   /// Overwrites every string value with zeros (passwords); call when done.
   void cleanse();
@@ -60,4 +67,4 @@ class JsonFields {
   std::map<std::string, JsonScalar, std::less<>> fields_;
 };
 
-}  // namespace sigil::sts::rest
+}  // namespace sigil::http
