@@ -186,6 +186,7 @@ int run_bench(const BenchOptions& o) {
   StsFixtureOptions fo;
   fo.sts_binary = SIGIL_STS_BINARY;
   fo.sigilctl_binary = SIGIL_SIGILCTL_BINARY;
+  fo.certmgr_binary = SIGIL_CERTMGR_BINARY;
   fo.threads = o.threads;
   fo.client_cert_mode = o.client_cert_mode;
   fo.log_level = o.sts_log_level;

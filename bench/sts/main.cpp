@@ -33,7 +33,7 @@ constexpr char kUsage[] =
     "  --no-baselines      skip openssl speed and sigil_bench_xml (no ratios)\n"
     "  --no-profile        skip the perf profile\n"
     "  --profile-seconds S seconds of perf record per profiled load (default 5)\n"
-    "  --rotation          also run the rotation-under-load mode (needs sigilctl signing-cert)\n"
+    "  --rotation          also rotate the signing key under load (starts sigil-certmgr)\n"
     "  --keep              keep the work directory (database, sts log, perf.data)\n";
 
 bool number_arg(int& i, int argc, char** argv, const char* flag, double* out) {

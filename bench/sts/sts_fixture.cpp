@@ -25,10 +25,10 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// The port in "event=listener.started listener=main addr=127.0.0.1:PORT", once the line is
+// The port in "event=listener.started listener=NAME addr=127.0.0.1:PORT", once the line is
 // complete.
-std::optional<std::uint16_t> main_listener_port(const std::string& log) {
-  const std::string needle = "event=listener.started listener=main addr=";
+std::optional<std::uint16_t> listener_port(const std::string& log, const std::string& name) {
+  const std::string needle = "event=listener.started listener=" + name + " addr=";
   auto at = log.find(needle);
   if (at == std::string::npos) return std::nullopt;
   auto end = log.find_first_of(" \n", at + needle.size());
@@ -37,6 +37,25 @@ std::optional<std::uint16_t> main_listener_port(const std::string& log) {
   auto colon = addr.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
   return static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
+}
+
+// Starts `argv` with stdout and stderr to `log_path`, and waits until its log names the port of
+// `listener`.
+Result<std::uint16_t> spawn_listening(const std::vector<std::string>& argv,
+                                      const std::string& log_path, const std::string& listener,
+                                      std::optional<testing::ChildProcess>& child) {
+  testing::SpawnOptions o;
+  o.stderr_path = log_path;
+  o.stdout_path = log_path;
+  SIGIL_TRY(child, testing::spawn_process(argv, o));
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto port = listener_port(read_file(log_path), listener)) return *port;
+    if (!child->running()) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  return fail(Errc::kUnavailable,
+              argv[0] + " did not start listening (" + listener + "); log:\n" + read_file(log_path));
 }
 
 Result<void> expect_success(const Result<testing::ProcessResult>& r, const std::string& what) {
@@ -54,11 +73,13 @@ StsFixture::StsFixture(StsFixtureOptions options, testing::TempDir dir)
     : options_(std::move(options)), dir_(std::move(dir)) {}
 
 StsFixture::~StsFixture() {
-  if (sts_ && sts_->running()) {
-    (void)sts_->kill(SIGTERM);
-    (void)sts_->wait(5s);
+  for (auto* child : {&sts_, &certmgr_}) {
+    if (*child && (*child)->running()) {
+      (void)(*child)->kill(SIGTERM);
+      (void)(*child)->wait(5s);
+    }
+    child->reset();
   }
-  sts_.reset();
   pg_.reset();
 }
 
@@ -97,6 +118,7 @@ Result<testing::ProcessResult> StsFixture::sigilctl(const std::vector<std::strin
   testing::ProcessOptions o;
   o.env = {"SIGIL_DB=" + conninfo_, "SIGIL_HOME=" + path(""),
            "SIGIL_MASTER_KEY_FILE=" + path("master.key")};
+  o.env.insert(o.env.end(), api_env_.begin(), api_env_.end());
   o.timeout = 60s;
   return testing::run_process(argv, o);
 }
@@ -135,20 +157,25 @@ Result<void> StsFixture::start_sts() {
                                 options_.client_cert_mode,
                                 "--log-level",
                                 options_.log_level};
-  testing::SpawnOptions o;
-  o.stderr_path = sts_log_path();
-  o.stdout_path = sts_log_path();
-  SIGIL_TRY(sts_, testing::spawn_process(argv, o));
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto port = main_listener_port(sts_log())) {
-      port_ = *port;
-      return {};
-    }
-    if (!sts_->running()) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  return fail(Errc::kUnavailable, "sigil-sts did not start listening; log:\n" + sts_log());
+  SIGIL_TRY(port_, spawn_listening(argv, sts_log_path(), "main", sts_));
+  return {};
+}
+
+// As in docs/admin-api.md: the admin certificate is registered on PostgreSQL directly; certmgr
+// shares sts's home, so its admin API presents tls/server.crt, sigilctl's default --ca-file.
+Result<void> StsFixture::start_certmgr() {
+  SIGIL_TRY_VOID(expect_success(
+      sigilctl({"--tenant", options_.tenant, "admin-cert", "create", "--out-cert",
+                path("admin.crt"), "--out-key", path("admin.key")}),
+      "admin-cert create"));
+  const std::vector<std::string> argv{options_.certmgr_binary, "--listen", "127.0.0.1:0",
+                                      "--metrics-listen", "127.0.0.1:0", "--threads", "1",
+                                      "--db", conninfo_, "--home", path(""),
+                                      "--master-key-file", path("master.key")};
+  SIGIL_TRY(auto port, spawn_listening(argv, path("certmgr.log"), "admin", certmgr_));
+  api_env_ = {"SIGIL_SERVER=https://127.0.0.1:" + std::to_string(port),
+              "SIGIL_CLIENT_CERT=" + path("admin.crt"), "SIGIL_CLIENT_KEY=" + path("admin.key")};
+  return {};
 }
 
 Result<void> StsFixture::make_client_contexts() {

@@ -5,11 +5,15 @@
 // RSA-2048 certificate (both written by sigilctl, as an operator would), and sigil-sts on
 // 127.0.0.1 with a port of its own, its log in the directory.
 //
+// On request (start_certmgr, for the rotation mode) also sigil-certmgr on the same database and
+// home, so sigilctl's key-set verbs reach its admin API with an admin client certificate made by
+// `sigilctl admin-cert create` (docs/admin-api.md).
+//
 // The solution user's certificate and key are also loaded into a client TLS context, so the load
 // generator authenticates by mutual TLS and the client spends no RSA operation per request.
 //
-// Thread-safety: one thread. Destruction stops sigil-sts, then PostgreSQL, then removes the
-// directory.
+// Thread-safety: one thread. Destruction stops sigil-sts and sigil-certmgr, then PostgreSQL, then
+// removes the directory.
 
 #include <sys/types.h>
 
@@ -30,6 +34,7 @@ namespace sigil::bench {
 struct StsFixtureOptions {
   std::string sts_binary;
   std::string sigilctl_binary;
+  std::string certmgr_binary;
   std::string tenant = "vsphere.local";
   std::string solution_user = "svc-bench";
   unsigned threads = 2;                       // sigil-sts --threads
@@ -58,8 +63,12 @@ class StsFixture {
   std::string sts_log_path() const;
   /// libpq conninfo of the database sts uses.
   const std::string& conninfo() const { return conninfo_; }
-  /// Runs sigilctl with SIGIL_DB and SIGIL_HOME of this fixture.
+  /// Runs sigilctl with SIGIL_DB and SIGIL_HOME of this fixture and, once certmgr runs, the
+  /// admin API's address and client certificate.
   Result<testing::ProcessResult> sigilctl(const std::vector<std::string>& args) const;
+  /// Creates an admin client certificate and starts sigil-certmgr (admin API on a port of its
+  /// own, log in certmgr.log). Needed by sigilctl's signing-cert verbs.
+  Result<void> start_certmgr();
   bool sts_running() { return sts_ && sts_->running(); }
   /// A file in the work directory.
   std::string path(const std::string& name) const;
@@ -77,7 +86,9 @@ class StsFixture {
   testing::TempDir dir_;
   std::unique_ptr<testing::PgCluster> pg_;
   std::string conninfo_;
-  std::optional<testing::ChildProcess> sts_;  // declared after pg_: stopped first
+  std::optional<testing::ChildProcess> sts_;      // declared after pg_: stopped first
+  std::optional<testing::ChildProcess> certmgr_;  // likewise
+  std::vector<std::string> api_env_;              // SIGIL_SERVER, SIGIL_CLIENT_CERT/_KEY
   std::uint16_t port_ = 0;
   crypto::SslCtxPtr client_tls_;
   crypto::SslCtxPtr anonymous_tls_;
