@@ -40,6 +40,13 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_string({"admin_name", "--name", "", "NAME",
                       "admin-cert create: solution user name (default sigilctl-admin)"},
                      &cfg->admin_name);
+  options.add_string({"server_cert.common_name", "--cn", "", "FQDN",
+                      "server-cert self-signed, csr: subject CN and DNS name (default: "
+                      "certmgr's --sts-hostname)"},
+                     &cfg->common_name);
+  options.add_string({"server_cert.country", "--country", "", "CC",
+                      "server-cert self-signed, csr: subject country (two letters)"},
+                     &cfg->country);
   options.add_string({"at", "--at", "", "RFC3339",
                       "alarms list: alarms open at that time; certmgr run-once: run the pass as "
                       "if the clock said so"},

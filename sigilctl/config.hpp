@@ -32,6 +32,9 @@ struct SigilctlConfig {
   std::string out_cert_file;
   std::string out_key_file;
   std::string admin_name = "sigilctl-admin";
+  // server-cert self-signed / csr: subject of the new certificate (empty: the server's default)
+  std::string common_name;
+  std::string country;
   // alarms list, certmgr run-once, audit list
   std::string at;
   bool include_cleared = false;

@@ -7,6 +7,7 @@
 #include "admin_verbs.hpp"
 #include "config.hpp"
 #include "sigil/service/cli.hpp"
+#include "server_cert.hpp"
 #include "signing_cert.hpp"
 #include "status.hpp"
 #include "tenant.hpp"
@@ -23,7 +24,7 @@ struct Verb {
   int (*run)(const ctl::SigilctlConfig&, std::span<const std::string>, std::FILE*, std::FILE*);
 };
 
-// Only verbs that work today are listed (server-cert, peer, bundle, token are still to come).
+// Only verbs that work today are listed (peer, bundle, token are still to come).
 constexpr Verb kVerbs[] = {
     {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
      ctl::run_status},
@@ -34,6 +35,8 @@ constexpr Verb kVerbs[] = {
      ctl::run_solution_user},
     {"signing-cert", "the tenant's token-signing key set: list, show, add, activate, refresh, import",
      ctl::kSigningCertHelp, ctl::run_signing_cert},
+    {"server-cert", "the HTTPS server certificate: show, self-signed, csr, import, export",
+     ctl::kServerCertHelp, ctl::run_server_cert},
     {"rotate", "preview a rotation: which live tokens a key removal would strand",
      ctl::kRotateHelp, ctl::run_rotate},
     {"alarms", "certificate expiry alarms", ctl::kAlarmsHelp, ctl::run_alarms},
@@ -68,16 +71,17 @@ constexpr service::Program kProgram{
         "  solution-user   add and list certificate-authenticated users\n"
         "  signing-cert    the token-signing key set: list, show, add, activate, refresh, import,\n"
         "                  export-key\n"
+        "  server-cert     the HTTPS server certificate: show, self-signed, csr, import, export\n"
         "  rotate          --dry-run: which live tokens removing a signing key would strand\n"
         "  alarms          list: certificate expiry alarms\n"
         "  certmgr         run-once: one scheduler pass, optionally --at another time\n"
         "  audit           list: the tenant's audit log\n"
         "  admin-cert      create: an admin client certificate for the admin API (bootstrap)\n"
         "\n"
-        "signing-cert, rotate, alarms, certmgr and audit use certmgr's admin API over HTTPS\n"
-        "(--server, --ca-file, and --client-cert/--client-key or --token-file). tenant, user,\n"
-        "solution-user and admin-cert use PostgreSQL directly (--db): the bootstrap, since the\n"
-        "first administrator must exist before the admin API can be used.\n"
+        "signing-cert, server-cert, rotate, alarms, certmgr and audit use certmgr's admin API\n"
+        "over HTTPS (--server, --ca-file, and --client-cert/--client-key or --token-file).\n"
+        "tenant, user, solution-user and admin-cert use PostgreSQL directly (--db): the\n"
+        "bootstrap, since the first administrator must exist before the admin API can be used.\n"
         "\n"
         "`sigilctl VERB --help` describes one verb.\n",
     .epilog =

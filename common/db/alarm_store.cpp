@@ -111,6 +111,20 @@ Result<std::vector<AlarmRow>> AlarmStore::open_except(std::optional<std::int64_t
   }
 }
 
+Result<std::vector<ServerCertExpiry>> AlarmStore::active_server_certs() {
+  try {
+    std::vector<ServerCertExpiry> out;
+    for (const auto& row : tx_.exec("SELECT hostname, " + internal::select_us("not_after") +
+                                    " FROM server_certificates WHERE state = 'active' AND "
+                                    "not_after IS NOT NULL ORDER BY hostname")) {
+      out.push_back({row[0].as<std::string>(), internal::time_of(row[1])});
+    }
+    return out;
+  } catch (...) {
+    return unexpected(current_db_error("list server certificates"));
+  }
+}
+
 Result<std::vector<AlarmRow>> AlarmStore::list(bool include_cleared) {
   try {
     std::vector<AlarmRow> out;

@@ -132,6 +132,13 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
                        std::lock_guard lock(self->snapshot_mu_);
                        return self->alarms_active_;
                      });
+  reg.gauge_callback("sigil_server_cert_not_after_timestamp_seconds",
+                     "Expiry (Unix time) of each active TLS server certificate, by hostname "
+                     "(\"\" = the default certificate).",
+                     {"tenant", "hostname"}, [self] {
+                       std::lock_guard lock(self->snapshot_mu_);
+                       return self->server_not_after_;
+                     });
   reg.gauge_callback("sigil_ca_not_after_timestamp_seconds",
                      "Expiry (Unix time) of the built-in CA certificate.", {"ca"}, [self] {
                        std::lock_guard lock(self->snapshot_mu_);
@@ -216,6 +223,12 @@ void CertmgrApp::refresh_metrics() {
                          {"severity", std::get<2>(k)}},
                         n});
     }
+    std::vector<metrics::GaugeSample> servers;
+    SIGIL_TRY(std::vector<db::ServerCertExpiry> server_certs,
+              db::AlarmStore(tx).active_server_certs());
+    for (const auto& c : server_certs) {
+      servers.push_back({{{"tenant", ""}, {"hostname", c.hostname}}, seconds_of(c.not_after)});
+    }
     std::vector<metrics::GaugeSample> cas;
     SIGIL_TRY(std::optional<db::CaRow> ca, db::CaStore(tx).active());
     if (ca) cas.push_back({{{"ca", "ca-" + ca->certificate_sha256.substr(0, 16)}}, seconds_of(ca->not_after)});
@@ -223,6 +236,7 @@ void CertmgrApp::refresh_metrics() {
     cert_not_after_ = std::move(certs);
     alarms_active_ = std::move(alarms);
     ca_not_after_ = std::move(cas);
+    server_not_after_ = std::move(servers);
     return {};
   });
   if (!r) log_.warn("metrics.refresh_failed", {{"message", r.error().message}});

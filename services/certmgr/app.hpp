@@ -74,6 +74,7 @@ class CertmgrApp {
   std::vector<metrics::GaugeSample> cert_not_after_;
   std::vector<metrics::GaugeSample> alarms_active_;
   std::vector<metrics::GaugeSample> ca_not_after_;
+  std::vector<metrics::GaugeSample> server_not_after_;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -61,14 +61,35 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
 }
 
 Result<void> StsApp::build_server(service::ServiceHost& host) {
-  SIGIL_TRY(service::ServerCertificate cert,
-            service::load_or_create_server_certificate(cfg_.data.home, cfg_.tls.cert_file,
-                                                       cfg_.tls.key_file, cfg_.tls.hostname,
-                                                       clock_, log_));
-  crypto::ServerTlsConfig tls = service::server_tls_config(cert);
-  tls.client_cert_mode = client_cert_mode(cfg_.tls.client_cert);
-  tls.clock = &clock_;
-  SIGIL_TRY(crypto::SslCtxPtr context, crypto::make_server_tls_context(tls));
+  // The default server certificate: the active one in PostgreSQL (sigilctl server-cert ...),
+  // else HOME/tls (or --tls-cert/--tls-key), self-signed at first start.
+  tls::ServerCertWatcherOptions watch;
+  watch.conninfo = cfg_.data.db;
+  watch.poll_interval = std::chrono::milliseconds(cfg_.keyset_poll_interval_ms);
+  watch.client_cert_mode = client_cert_mode(cfg_.tls.client_cert);
+  watch.clock = &clock_;
+  server_cert_ = std::make_unique<tls::ServerCertWatcher>(*pool_, master_key_, log_,
+                                                          host.registry(), std::move(watch));
+  crypto::SslCtxPtr context;
+  if (auto from_db = server_cert_->load(); !from_db) {
+    log_.warn("server_cert.load_failed", {{"trigger", "start"},
+                                          {"error", errc_name(from_db.error().code)},
+                                          {"message", from_db.error().message},
+                                          {"detail", from_db.error().detail},
+                                          {"keeping", "HOME/tls"}});
+  } else if (*from_db) {
+    context = std::move(**from_db);
+  }
+  if (!context) {
+    SIGIL_TRY(service::ServerCertificate cert,
+              service::load_or_create_server_certificate(cfg_.data.home, cfg_.tls.cert_file,
+                                                         cfg_.tls.key_file, cfg_.tls.hostname,
+                                                         clock_, log_));
+    crypto::ServerTlsConfig tls = service::server_tls_config(cert);
+    tls.client_cert_mode = client_cert_mode(cfg_.tls.client_cert);
+    tls.clock = &clock_;
+    SIGIL_TRY(context, crypto::make_server_tls_context(tls));
+  }
   http::Router router;
   handlers::add_wstrust_routes(router, *tokens_, log_, cfg_.default_tenant);
   rest::add_token_routes(router, *core_, log_);
@@ -87,10 +108,18 @@ Result<void> StsApp::build_server(service::ServiceHost& host) {
 Result<void> StsApp::start() {
   key_cache_->start();
   server_->start();
+  http::Server* server = server_.get();
+  const log::Logger& log = log_;
+  server_cert_->start([server, &log](crypto::SslCtxPtr context) {
+    if (auto r = server->set_tls_context(std::move(context)); !r) {
+      log.warn("server_cert.swap_failed", {{"message", r.error().message}});
+    }
+  });
   return {};
 }
 
 void StsApp::stop() {
+  if (server_cert_) server_cert_->stop();
   if (server_) server_->stop();
   if (key_cache_) key_cache_->stop();
 }

@@ -21,6 +21,7 @@
 #include "sts/handlers/token_service.hpp"
 #include "sts/identity/identity_source.hpp"
 #include "sts/keys/tenant_keys.hpp"
+#include "sts/tls/server_cert_watcher.hpp"
 
 namespace sigil::sts {
 
@@ -51,6 +52,7 @@ class StsApp {
   std::unique_ptr<handlers::KeyCache> key_cache_;
   std::unique_ptr<handlers::TokenCore> core_;
   std::unique_ptr<handlers::TokenService> tokens_;  // the WS-Trust adapter over core_
+  std::unique_ptr<tls::ServerCertWatcher> server_cert_;  // the default certificate from PostgreSQL
   std::unique_ptr<http::Server> server_;
 };
 

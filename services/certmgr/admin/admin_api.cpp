@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "certmgr/admin/server_cert_routes.hpp"
 #include "sigil/http/error_mapping.hpp"
 
 namespace sigil::certmgr::admin {
@@ -138,6 +139,11 @@ void AdminApi::add_routes(http::Router& router) {
   add(router, bhttp::verb::get, "/alarms", bind(list_alarms));
   add(router, bhttp::verb::post, "/run-once", bind(run_scheduler_once));
   add(router, bhttp::verb::get, "/audit-log", bind(read_audit_log));
+  add(router, bhttp::verb::get, "/server-cert", bind(show_server_cert));
+  add(router, bhttp::verb::post, "/server-cert/csr", bind(create_server_csr));
+  add(router, bhttp::verb::post, "/server-cert/import", bind(import_server_cert));
+  add(router, bhttp::verb::post, "/server-cert/self-signed", bind(self_signed_server_cert));
+  add(router, bhttp::verb::post, "/server-cert/export", bind(export_server_cert));
 }
 
 }  // namespace sigil::certmgr::admin

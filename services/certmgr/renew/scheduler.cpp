@@ -14,6 +14,7 @@ namespace {
 constexpr std::string_view kSigningExpiry = "signing-cert.expiry";
 constexpr std::string_view kRenewalFailed = "signing-cert.renewal-failed";
 constexpr std::string_view kCaExpiry = "ca.expiry";
+constexpr std::string_view kServerExpiry = "server-cert.expiry";
 constexpr std::chrono::hours kMaxBackoff{24};
 
 const db::SigningKeyRow* find_key(const std::vector<db::SigningKeyRow>& keys,
@@ -78,6 +79,39 @@ Result<void> Scheduler::in_transaction(
     log_event(e, dry_run);
     if (!dry_run && !e.kind.empty() && options_.on_alarm) options_.on_alarm(e, pass_at_);
     out.push_back(std::move(e));
+  }
+  return {};
+}
+
+Result<void> Scheduler::alarm_server_certs(pqxx::dbtransaction& tx, TimePoint at,
+                                           std::vector<PassEvent>& out) {
+  db::AlarmStore alarms(tx);
+  SIGIL_TRY(std::vector<db::ServerCertExpiry> certs, db::AlarmStore(tx).active_server_certs());
+  std::vector<std::string> keep;
+  for (const auto& c : certs) {
+    const std::string subject = "server-cert:" + (c.hostname.empty() ? "(default)" : c.hostname);
+    keep.push_back(subject);
+    SIGIL_TRY(std::optional<db::AlarmRow> open, alarms.open(kServerExpiry, subject));
+    auto d = alarms::decide_expiry_alarm(c.not_after, at, open_alarm_of(open));
+    if (d.action == alarms::ExpiryDecision::Action::kNotify) {
+      std::string severity(alarms::severity_name(d.severity));
+      std::string message = "the TLS server certificate for " +
+                            (c.hostname.empty() ? std::string("the default host") : c.hostname) +
+                            " " + alarms::describe_expiry(c.not_after, at);
+      SIGIL_TRY_VOID(alarms.raise(std::nullopt, kServerExpiry, subject, severity, message, at, true));
+      out.push_back({"", "alarm.notified", subject, severity + ": " + message,
+                     std::string(kServerExpiry)});
+    } else if (d.action == alarms::ExpiryDecision::Action::kClear) {
+      SIGIL_TRY_VOID(alarms.clear(kServerExpiry, subject, at));
+      out.push_back({"", "alarm.cleared", subject, "valid for long enough",
+                     std::string(kServerExpiry)});
+    }
+  }
+  SIGIL_TRY(std::vector<db::AlarmRow> stale, alarms.open_except(std::nullopt, kServerExpiry, keep));
+  for (const auto& a : stale) {
+    SIGIL_TRY_VOID(alarms.clear(kServerExpiry, a.subject, at));
+    out.push_back({"", "alarm.cleared", a.subject, "the certificate was replaced",
+                   std::string(kServerExpiry)});
   }
   return {};
 }
@@ -228,6 +262,7 @@ Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_
                         "valid until " + format_rfc3339(opened.not_after)});
         }
         SIGIL_TRY_VOID(alarm_ca(tx, opened, at, ev));
+        SIGIL_TRY_VOID(alarm_server_certs(tx, at, ev));
         return {};
       }));
   SIGIL_TRY(std::vector<db::TenantRow> tenants,

@@ -2,7 +2,7 @@
 // One scheduler pass of sigil-certmgr (issue: certmgr), as of a given instant:
 //
 //   for the deployment's built-in CA (created here at the first pass if missing):
-//     its expiry alarm;
+//     its expiry alarm; and the expiry alarm of every active TLS server certificate;
 //   for every tenant, in its own transactions (the tenant row locked, so concurrent passes of
 //   two certmgr processes serialise):
 //     1. retire the keys that are due (keys::due_for_retirement);
@@ -103,6 +103,8 @@ class Scheduler {
                             std::vector<PassEvent>& out);
   Result<void> alarm_ca(pqxx::dbtransaction& tx, const ca::BuiltinCa& ca, TimePoint at,
                         std::vector<PassEvent>& out);
+  Result<void> alarm_server_certs(pqxx::dbtransaction& tx, TimePoint at,
+                                  std::vector<PassEvent>& out);
   Result<void> record_failure(pqxx::dbtransaction& tx, const std::string& tenant,
                               const Error& error, TimePoint at, std::vector<PassEvent>& out);
   // Runs body in a transaction; with dry_run it is rolled back but `out` keeps its events.

@@ -19,6 +19,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include <pqxx/connection>
 #include <pqxx/transaction>
 
 #include "sigil/crypto/x509.hpp"
@@ -309,6 +310,42 @@ TEST_F(SchedulerTest, AlarmNotificationsArePostedToTheWebhook) {
   EXPECT_NE(registry_.expose().find(
                 "sigil_alarm_webhook_deliveries_total{result=\"success\"} 1"),
             std::string::npos);
+}
+
+TEST_F(SchedulerTest, ExpiringServerCertificateRaisesItsAlarm) {
+  Scheduler scheduler = make();
+  const TimePoint start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  {
+    pqxx::connection c(conninfo());
+    pqxx::work tx(c);
+    tx.exec("INSERT INTO server_certificates (hostname, state, certificate_chain_pem, "
+            "private_key_ciphertext, master_key_id, not_before, not_after, activated_at) VALUES "
+            "('sts.example.com', 'active', 'PEM', 'sealed', 'mk', now() - interval '1 day', "
+            "now() + interval '20 days', now())");
+    tx.commit();
+  }
+  auto report = scheduler.run_pass(start, false);
+  ASSERT_TRUE(report) << report.error();
+  bool raised = false;
+  for (const auto& e : report->events) {
+    raised |= e.action == "alarm.notified" && e.kind == "server-cert.expiry" &&
+              e.subject == "server-cert:sts.example.com" && e.detail.rfind("warning: ", 0) == 0;
+  }
+  EXPECT_TRUE(raised);
+  // Replaced by a certificate valid for a year: the alarm clears.
+  {
+    pqxx::connection c(conninfo());
+    pqxx::work tx(c);
+    tx.exec("UPDATE server_certificates SET not_after = now() + interval '365 days'");
+    tx.commit();
+  }
+  auto later = scheduler.run_pass(start + kDay, false);
+  ASSERT_TRUE(later);
+  bool cleared = false;
+  for (const auto& e : later->events) {
+    cleared |= e.action == "alarm.cleared" && e.subject == "server-cert:sts.example.com";
+  }
+  EXPECT_TRUE(cleared);
 }
 
 TEST_F(SchedulerTest, DryRunReportsButChangesNothing) {

@@ -32,6 +32,12 @@ struct AlarmRow {
   std::optional<TimePoint> cleared_at;
 };
 
+/// An active TLS server certificate's expiry (server_certificates), for its alarm and metric.
+struct ServerCertExpiry {
+  std::string hostname;  ///< '' = the default certificate
+  TimePoint not_after;
+};
+
 class AlarmStore {
  public:
   explicit AlarmStore(pqxx::dbtransaction& tx) noexcept : tx_(tx) {}
@@ -50,6 +56,8 @@ class AlarmStore {
   Result<std::vector<AlarmRow>> open_except(std::optional<std::int64_t> tenant_id,
                                             std::string_view kind,
                                             const std::vector<std::string>& keep);
+  /// Every active server certificate that has a certificate (not just a CSR), by hostname.
+  Result<std::vector<ServerCertExpiry>> active_server_certs();
   /// Open alarms (and, with `include_cleared`, cleared ones too), newest first.
   Result<std::vector<AlarmRow>> list(bool include_cleared);
 

@@ -1,0 +1,90 @@
+#pragma once
+// The HTTPS server certificate sts serves by default, from PostgreSQL, kept current without a
+// restart (docs/tls.md).
+//
+// certmgr (sigilctl server-cert ...) stores server certificates in `server_certificates`, the
+// key sealed with the master key. At start, load() reads the active row for the default
+// hostname ('') and builds a TLS context from it; without one, sts keeps its HOME/tls
+// certificate. The watcher thread then keeps one LISTEN sigil_server_certs connection (payload:
+// hostname) and polls every `poll_interval` as a fallback; whenever the active row differs from
+// the one served, it builds a new context and hands it to `install` (http::Server::
+// set_tls_context): new connections get the new certificate, open ones finish with the old.
+// A row that cannot be used (key does not open, bad PEM, key/certificate mismatch) is logged
+// (warn server_cert.load_failed) and counted, and the served certificate stays.
+//
+// Logs: server_cert.loaded (id, sha256, subject, not_after, trigger), server_cert.load_failed,
+// server_cert.listen_lost (warn, once per outage), server_cert.listen_restored. Metrics:
+// sigil_server_cert_reloads_total{trigger,result}, sigil_server_cert_listen_connected.
+//
+// Thread-safety: load() before start(); start()/stop() from main's thread; `install` is called
+// from the watcher thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "sigil/base/clock.hpp"
+#include "sigil/base/log.hpp"
+#include "sigil/crypto/envelope.hpp"
+#include "sigil/crypto/tls_context.hpp"
+#include "sigil/db/connection.hpp"
+#include "sigil/metrics/registry.hpp"
+
+namespace sigil::sts::tls {
+
+struct ServerCertWatcherOptions {
+  std::string conninfo;  ///< for the LISTEN connection; empty: no watcher thread
+  std::chrono::milliseconds poll_interval{5000};
+  std::chrono::milliseconds reconnect_delay{1000};
+  crypto::ClientCertMode client_cert_mode = crypto::ClientCertMode::kOptional;
+  const Clock* clock = nullptr;  ///< for the context's client-certificate checks
+};
+
+class ServerCertWatcher {
+ public:
+  using Install = std::function<void(crypto::SslCtxPtr)>;
+
+  ServerCertWatcher(db::ConnectionPool& pool, const crypto::MasterKey& master_key,
+                    const log::Logger& log, metrics::Registry& metrics,
+                    ServerCertWatcherOptions options);
+  ~ServerCertWatcher();
+  ServerCertWatcher(const ServerCertWatcher&) = delete;
+  ServerCertWatcher& operator=(const ServerCertWatcher&) = delete;
+
+  /// A context for the active default certificate in the database, or nullopt when there is
+  /// none; remembers which row it built, so the watcher swaps only on a change.
+  Result<std::optional<crypto::SslCtxPtr>> load();
+
+  /// Starts the watcher thread; every change goes to `install`.
+  void start(Install install);
+  /// Stops and joins the watcher. Idempotent.
+  void stop();
+
+ private:
+  // Reads the active row; a context when it differs from the one served.
+  Result<std::optional<crypto::SslCtxPtr>> load_if_changed(const char* trigger);
+  void reload(const char* trigger);
+  void watch();
+  bool sleep_for(std::chrono::milliseconds d);  // false when stopping
+
+  db::ConnectionPool& pool_;
+  const crypto::MasterKey& master_key_;
+  const log::Logger& log_;
+  metrics::CounterFamily& reloads_;
+  metrics::Gauge& listen_connected_;
+  const ServerCertWatcherOptions options_;
+  Install install_;
+  std::int64_t served_id_ = 0;  // row id of the served certificate; 0: HOME/tls (watcher only)
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by stop_mu_
+  std::thread watcher_;
+};
+
+}  // namespace sigil::sts::tls

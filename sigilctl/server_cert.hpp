@@ -1,0 +1,48 @@
+#pragma once
+// `sigilctl server-cert self-signed | csr | import | show | export`: the deployment's default
+// HTTPS server certificate (the one sigil-sts serves), through certmgr's admin API
+// (.../server-cert...). certmgr stores it in PostgreSQL (key sealed with the master key); every
+// sts replica switches to a new active certificate without a restart.
+//
+// Thread-safety: runs on main's thread.
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "config.hpp"
+
+namespace sigil::ctl {
+
+inline constexpr char kServerCertHelp[] =
+    "Usage: sigilctl server-cert show                                     [--json]\n"
+    "       sigilctl server-cert self-signed [--cn FQDN] [--country CC]\n"
+    "       sigilctl server-cert csr --out F.csr [--cn FQDN] [--country CC]\n"
+    "       sigilctl server-cert import --cert F [--chain F]\n"
+    "       sigilctl server-cert export --out F.p12 --passphrase-stdin\n"
+    "\n"
+    "The HTTPS server certificate sigil-sts serves by default (for every SNI name without a\n"
+    "certificate of its own), kept in PostgreSQL with its key encrypted by the master key.\n"
+    "Every sts replica switches to a new active certificate at once, without a restart: new\n"
+    "connections get it, open ones finish with the old one. Without one in the database,\n"
+    "sts serves HOME/tls/server.crt (self-signed at first start).\n"
+    "show: the active certificate (subject, issuer, DNS names, validity, SHA-256) and the\n"
+    "pending CSR, if any.\n"
+    "self-signed: a new ECDSA P-256 key and self-signed certificate (CN and DNS name --cn,\n"
+    "default certmgr's --sts-hostname, plus localhost; one year), active at once.\n"
+    "csr: a new ECDSA P-256 key (kept by certmgr) and a PKCS#10 request (subject CN=--cn,\n"
+    "C=--country; subjectAltName DNS:--cn) written to --out (must not exist). Send it to your\n"
+    "CA. A new csr replaces an unanswered one.\n"
+    "import: the CA's certificate for the pending CSR (+ --chain: intermediates and the root).\n"
+    "It must certify the CSR's key, cover the CSR's DNS names, be valid now and, with a chain,\n"
+    "verify up to the root in it. Otherwise the error names the failed check and nothing\n"
+    "changes. On success it is active and the old one is kept as previous.\n"
+    "export: disaster recovery: the active certificate, chain and key as PKCS#12 encrypted\n"
+    "with the passphrase read from standard input (at least 8 characters); --out must not\n"
+    "exist. Audit-logged.\n"
+    "Through certmgr's admin API (see signing-cert --help for the connection flags).\n";
+
+int run_server_cert(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
+                    std::FILE* err);
+
+}  // namespace sigil::ctl
