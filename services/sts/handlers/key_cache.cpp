@@ -6,15 +6,12 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
-#include "sigil/db/listener.hpp"
 #include "sigil/db/transact.hpp"
 
 namespace sigil::sts::handlers {
 namespace {
 
 constexpr const char* kChannel = "sigil_keyset";
-// How long one LISTEN wait lasts: the upper bound on how long stop() waits for the watcher.
-constexpr std::chrono::milliseconds kWaitSlice{200};
 
 struct TenantGeneration {
   std::string name;
@@ -40,7 +37,10 @@ KeyCache::KeyCache(keys::SigningKeyLoader& loader, db::ConnectionPool& pool,
                                    "1 while the LISTEN connection for key set changes is up; "
                                    "0 while polling is the only source.")
                             .with()),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      watcher_(log, listen_connected_,
+               service::ChangeWatcherOptions{options_.conninfo, kChannel, "keyset",
+                                             options_.poll_interval, options_.reconnect_delay}) {
   metrics.gauge_callback(
       "sigil_signing_cert_not_after_timestamp_seconds",
       "Expiry (Unix time) of each signing certificate this replica signs or verifies with.",
@@ -60,23 +60,13 @@ KeyCache::KeyCache(keys::SigningKeyLoader& loader, db::ConnectionPool& pool,
 KeyCache::~KeyCache() { stop(); }
 
 void KeyCache::start() {
-  if (watcher_.joinable() || options_.conninfo.empty()) return;
-  watcher_ = std::thread([this] { watch(); });
+  service::ChangeWatcher::Handlers handlers;
+  handlers.resync = [this](service::ChangeWatcher::Resync kind) { return resync(kind); };
+  handlers.notified = [this](const std::string& tenant) { (void)reload(tenant, "notify"); };
+  watcher_.start(std::move(handlers));
 }
 
-void KeyCache::stop() {
-  {
-    std::lock_guard lock(stop_mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
-}
-
-bool KeyCache::sleep_for(std::chrono::milliseconds d) {
-  std::unique_lock lock(stop_mu_);
-  return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
-}
+void KeyCache::stop() { watcher_.stop(); }
 
 std::shared_ptr<const keys::TenantKeys> KeyCache::cached(std::string_view tenant) const {
   std::lock_guard lock(mu_);
@@ -161,64 +151,14 @@ Result<void> KeyCache::reload_stale(const char* trigger, bool all) {
   return {};
 }
 
-void KeyCache::watch() {
-  std::unique_ptr<db::Listener> listener;
-  bool listen_lost_logged = false;
-  auto last_poll = std::chrono::steady_clock::now();
-  const char* load_trigger = "start";
-  bool need_full_load = true;
-  while (true) {
-    {
-      std::lock_guard lock(stop_mu_);
-      if (stopping_) return;
-    }
-    if (!listener) {
-      auto opened = db::Listener::open(options_.conninfo, {kChannel});
-      if (opened) {
-        listener = std::move(*opened);
-        listen_connected_.set(1);
-        if (listen_lost_logged) log_.info("keyset.listen_restored", {{"channel", kChannel}});
-        listen_lost_logged = false;
-        need_full_load = true;  // notifications sent while we were away are lost
-        if (ready()) load_trigger = "reconnect";
-      } else if (!listen_lost_logged) {
-        listen_connected_.set(0);
-        log_.warn("keyset.listen_lost", {{"channel", kChannel},
-                                         {"message", opened.error().message},
-                                         {"fallback", "polling"},
-                                         {"poll_interval_ms", options_.poll_interval.count()}});
-        listen_lost_logged = true;
-      }
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (need_full_load || now - last_poll >= options_.poll_interval) {
-      auto r = reload_stale(need_full_load ? load_trigger : "poll", need_full_load);
-      last_poll = now;
-      if (r) {
-        need_full_load = false;
-        if (!ready()) {
-          ready_.store(true, std::memory_order_release);
-          log_.info("keyset.ready", {});
-        }
-      }
-    }
-    if (!listener) {
-      if (!sleep_for(options_.reconnect_delay)) return;
-      continue;
-    }
-    auto note = listener->wait(kWaitSlice);
-    if (!note) {
-      listener.reset();
-      listen_connected_.set(0);
-      log_.warn("keyset.listen_lost", {{"channel", kChannel}, {"message", note.error().message},
-                                       {"fallback", "polling"},
-                                       {"poll_interval_ms", options_.poll_interval.count()}});
-      listen_lost_logged = true;
-      load_trigger = "reconnect";
-      continue;
-    }
-    if (*note) (void)reload((*note)->payload, "notify");
+bool KeyCache::resync(service::ChangeWatcher::Resync kind) {
+  const bool all = kind != service::ChangeWatcher::Resync::kPoll;
+  if (!reload_stale(service::ChangeWatcher::name(kind), all)) return false;
+  if (!ready()) {
+    ready_.store(true, std::memory_order_release);
+    log_.info("keyset.ready", {});
   }
+  return true;
 }
 
 }  // namespace sigil::sts::handlers

@@ -27,18 +27,17 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "sigil/base/log.hpp"
 #include "sigil/db/connection.hpp"
 #include "sigil/metrics/registry.hpp"
+#include "sigil/service/change_watcher.hpp"
 #include "sts/keys/tenant_keys.hpp"
 
 namespace sigil::sts::handlers {
@@ -73,13 +72,14 @@ class KeyCache {
                                                       std::int64_t min_generation = 0);
 
  private:
-  void watch();
+  // The watcher's resync: loads every tenant whose cached generation differs from the
+  // database's (all tenants at start and after a reconnect).
+  bool resync(service::ChangeWatcher::Resync kind);
   // Loads every tenant whose cached generation differs from the database's (all: every one).
   Result<void> reload_stale(const char* trigger, bool all);
   Result<std::shared_ptr<const keys::TenantKeys>> reload(const std::string& tenant,
                                                          const char* trigger);
   void publish(std::shared_ptr<const keys::TenantKeys> set, const char* trigger);
-  bool sleep_for(std::chrono::milliseconds d);  // false when stopping
 
   keys::SigningKeyLoader& loader_;
   db::ConnectionPool& pool_;
@@ -93,10 +93,7 @@ class KeyCache {
   std::map<std::string, std::shared_ptr<const keys::TenantKeys>, std::less<>> sets_;
 
   std::atomic<bool> ready_{false};
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by stop_mu_
-  std::thread watcher_;
+  service::ChangeWatcher watcher_;  // last: its thread uses everything above
 };
 
 }  // namespace sigil::sts::handlers

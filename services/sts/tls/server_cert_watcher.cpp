@@ -2,7 +2,6 @@
 
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/x509.hpp"
-#include "sigil/db/listener.hpp"
 #include "sigil/db/server_cert_store.hpp"
 #include "sigil/db/transact.hpp"
 
@@ -11,8 +10,6 @@ namespace {
 
 constexpr const char* kChannel = "sigil_server_certs";
 constexpr std::string_view kHostname;  // the default certificate
-// How long one LISTEN wait lasts: the upper bound on how long stop() waits for the watcher.
-constexpr std::chrono::milliseconds kWaitSlice{200};
 
 struct Built {
   crypto::SslCtxPtr context;
@@ -59,7 +56,10 @@ ServerCertWatcher::ServerCertWatcher(db::ConnectionPool& pool,
                                    "1 while the LISTEN connection for server certificate changes "
                                    "is up; 0 while polling is the only source.")
                             .with()),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      watcher_(log, listen_connected_,
+               service::ChangeWatcherOptions{options_.conninfo, kChannel, "server_cert",
+                                             options_.poll_interval, options_.reconnect_delay}) {}
 
 ServerCertWatcher::~ServerCertWatcher() { stop(); }
 
@@ -112,77 +112,19 @@ void ServerCertWatcher::reload(const char* trigger) {
 }
 
 void ServerCertWatcher::start(Install install) {
-  if (watcher_.joinable() || options_.conninfo.empty()) return;
   install_ = std::move(install);
-  watcher_ = std::thread([this] { watch(); });
+  service::ChangeWatcher::Handlers handlers;
+  // load() ran before start(): the first resync only confirms it.
+  handlers.resync = [this](service::ChangeWatcher::Resync kind) {
+    reload(service::ChangeWatcher::name(kind));
+    return true;
+  };
+  handlers.notified = [this](const std::string& hostname) {
+    if (hostname.empty()) reload("notify");  // only the default certificate is served so far
+  };
+  watcher_.start(std::move(handlers));
 }
 
-void ServerCertWatcher::stop() {
-  {
-    std::lock_guard lock(stop_mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
-}
-
-bool ServerCertWatcher::sleep_for(std::chrono::milliseconds d) {
-  std::unique_lock lock(stop_mu_);
-  return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
-}
-
-void ServerCertWatcher::watch() {
-  std::unique_ptr<db::Listener> listener;
-  bool listen_lost_logged = false;
-  bool need_load = false;  // load() ran at start; reload after a reconnect
-  auto last_poll = std::chrono::steady_clock::now();
-  while (true) {
-    {
-      std::lock_guard lock(stop_mu_);
-      if (stopping_) return;
-    }
-    if (!listener) {
-      auto opened = db::Listener::open(options_.conninfo, {kChannel});
-      if (opened) {
-        listener = std::move(*opened);
-        listen_connected_.set(1);
-        if (listen_lost_logged) log_.info("server_cert.listen_restored", {{"channel", kChannel}});
-        listen_lost_logged = false;
-        need_load = true;  // notifications sent while we were away are lost
-      } else if (!listen_lost_logged) {
-        listen_connected_.set(0);
-        log_.warn("server_cert.listen_lost",
-                  {{"channel", kChannel},
-                   {"message", opened.error().message},
-                   {"fallback", "polling"},
-                   {"poll_interval_ms", options_.poll_interval.count()}});
-        listen_lost_logged = true;
-      }
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (need_load || now - last_poll >= options_.poll_interval) {
-      reload(need_load ? "reconnect" : "poll");
-      need_load = false;
-      last_poll = now;
-    }
-    if (!listener) {
-      if (!sleep_for(options_.reconnect_delay)) return;
-      continue;
-    }
-    auto note = listener->wait(kWaitSlice);
-    if (!note) {
-      listener.reset();
-      listen_connected_.set(0);
-      log_.warn("server_cert.listen_lost",
-                {{"channel", kChannel},
-                 {"message", note.error().message},
-                 {"fallback", "polling"},
-                 {"poll_interval_ms", options_.poll_interval.count()}});
-      listen_lost_logged = true;
-      continue;
-    }
-    if (*note && (*note)->payload.empty()) reload("notify");
-  }
-}
+void ServerCertWatcher::stop() { watcher_.stop(); }
 
 }  // namespace sigil::sts::tls

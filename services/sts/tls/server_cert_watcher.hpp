@@ -20,13 +20,10 @@
 // from the watcher thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "sigil/base/clock.hpp"
 #include "sigil/base/log.hpp"
@@ -34,6 +31,7 @@
 #include "sigil/crypto/tls_context.hpp"
 #include "sigil/db/connection.hpp"
 #include "sigil/metrics/registry.hpp"
+#include "sigil/service/change_watcher.hpp"
 
 namespace sigil::sts::tls {
 
@@ -69,8 +67,6 @@ class ServerCertWatcher {
   // Reads the active row; a context when it differs from the one served.
   Result<std::optional<crypto::SslCtxPtr>> load_if_changed(const char* trigger);
   void reload(const char* trigger);
-  void watch();
-  bool sleep_for(std::chrono::milliseconds d);  // false when stopping
 
   db::ConnectionPool& pool_;
   const crypto::MasterKey& master_key_;
@@ -80,11 +76,7 @@ class ServerCertWatcher {
   const ServerCertWatcherOptions options_;
   Install install_;
   std::int64_t served_id_ = 0;  // row id of the served certificate; 0: HOME/tls (watcher only)
-
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by stop_mu_
-  std::thread watcher_;
+  service::ChangeWatcher watcher_;  // last: its thread uses everything above
 };
 
 }  // namespace sigil::sts::tls
