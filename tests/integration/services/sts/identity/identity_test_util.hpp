@@ -26,6 +26,7 @@
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
 #include "sigil/db/user_store.hpp"
+#include "sigil/testing/captured_log.hpp"
 #include "sigil/testing/pg_environment.hpp"
 #include "sts/identity/identity_source.hpp"
 
@@ -67,21 +68,14 @@ inline TestCert make_cert(const std::string& cn, TimePoint not_before = t0() - 2
   return out;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-
 class IdentityTest : public sigil::testing::PgTest {
  protected:
   void SetUp() override {
     PgTest::SetUp();
     if (HasFatalFailure()) return;
     pool_ = std::make_unique<db::ConnectionPool>(conninfo(), db::PoolOptions{});
-    log_file_.reset(std::tmpfile());
-    ASSERT_NE(log_file_, nullptr);
-    logger_ = std::make_unique<log::Logger>(log::Format::kText, log::Level::kDebug, log_file_.get(),
-                                            &clock_);
-    source_ = std::make_unique<IdentitySource>(*pool_, clock_, *logger_);
+    log_ = std::make_unique<sigil::testing::CapturedLog>(&clock_);
+    source_ = std::make_unique<IdentitySource>(*pool_, clock_, log_->logger());
     auto t = db::transact(*pool_, "tenant", [](pqxx::dbtransaction& tx) {
       return db::TenantStore(tx).create(kTenant);
     });
@@ -135,22 +129,11 @@ class IdentityTest : public sigil::testing::PgTest {
     return source_->authenticate_password(kTenant, username, password);
   }
 
-  /// Everything logged so far.
-  std::string log_text() {
-    std::FILE* f = log_file_.get();
-    std::fflush(f);
-    std::rewind(f);
-    std::string text;
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    std::fseek(f, 0, SEEK_END);
-    return text;
-  }
+  std::string log_text() { return log_->text(); }
 
   ManualClock clock_{t0()};
   std::unique_ptr<db::ConnectionPool> pool_;
-  std::unique_ptr<std::FILE, FileCloser> log_file_;  // outlives logger_
-  std::unique_ptr<log::Logger> logger_;
+  std::unique_ptr<sigil::testing::CapturedLog> log_;
   std::unique_ptr<IdentitySource> source_;
   std::int64_t tenant_id_ = 0;
 };

@@ -14,6 +14,7 @@
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
+#include "sigil/testing/captured_log.hpp"
 #include "sigil/testing/pg_environment.hpp"
 
 namespace sigil::sts::keys {
@@ -26,21 +27,14 @@ constexpr std::chrono::hours kValidity{24 * 365};
 
 const TimePoint kT0 = TimePoint(std::chrono::seconds(1'800'000'000));
 
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-
 class TenantKeysTest : public sigil::testing::PgTest {
  protected:
   void SetUp() override {
     PgTest::SetUp();
     if (HasFatalFailure()) return;
     pool_ = std::make_unique<db::ConnectionPool>(conninfo(), db::PoolOptions{});
-    log_file_.reset(std::tmpfile());
-    ASSERT_NE(log_file_, nullptr);
-    logger_ = std::make_unique<log::Logger>(log::Format::kText, log::Level::kDebug, log_file_.get(),
-                                            &clock_);
-    loader_ = std::make_unique<SigningKeyLoader>(*pool_, master_key_, *logger_);
+    log_ = std::make_unique<sigil::testing::CapturedLog>(&clock_);
+    loader_ = std::make_unique<SigningKeyLoader>(*pool_, master_key_, log_->logger());
     auto t = db::transact(*pool_, "tenant", [](pqxx::dbtransaction& tx) {
       return db::TenantStore(tx).create(kTenant);
     });
@@ -65,21 +59,12 @@ class TenantKeysTest : public sigil::testing::PgTest {
     ASSERT_TRUE(r) << r.error();
   }
 
-  std::string log_text() {
-    std::FILE* f = log_file_.get();
-    std::fflush(f);
-    std::rewind(f);
-    std::string text;
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    return text;
-  }
+  std::string log_text() { return log_->text(); }
 
   ManualClock clock_{kT0};
   crypto::MasterKey master_key_ = crypto::MasterKey::generate().value();
   std::unique_ptr<db::ConnectionPool> pool_;
-  std::unique_ptr<std::FILE, FileCloser> log_file_;  // outlives logger_
-  std::unique_ptr<log::Logger> logger_;
+  std::unique_ptr<sigil::testing::CapturedLog> log_;
   std::unique_ptr<SigningKeyLoader> loader_;
   std::int64_t tenant_id_ = 0;
 };
@@ -162,7 +147,7 @@ TEST_F(TenantKeysTest, KeyPastVerifyUntilIsLeftOutBeforeAnyWriterRetiresIt) {
   const std::string k1 = create_key();
   clock_.advance(1h);
   const std::string k2 = create_key();
-  SigningKeyLoader loader(*pool_, master_key_, *logger_, clock_);
+  SigningKeyLoader loader(*pool_, master_key_, log_->logger(), clock_);
   const TimePoint verify_until = kT0 + 1h + std::chrono::hours(24 * 30) * 11 + 600s;
   clock_.set(verify_until - 1s);
   auto before = loader.load(kTenant);
@@ -188,7 +173,7 @@ TEST_F(TenantKeysTest, KeyPastVerifyUntilIsLeftOutBeforeAnyWriterRetiresIt) {
 TEST_F(TenantKeysTest, WrongMasterKeyIsDecryptFailedNamingTheNeededKey) {
   create_key();
   const crypto::MasterKey other = crypto::MasterKey::generate().value();
-  SigningKeyLoader loader(*pool_, other, *logger_);
+  SigningKeyLoader loader(*pool_, other, log_->logger());
   auto keys = loader.load(kTenant);
   ASSERT_FALSE(keys);
   EXPECT_EQ(keys.error().code, Errc::kDecryptFailed);
