@@ -6,6 +6,8 @@
 #include <csignal>
 #include <thread>
 
+#include "sigil/testing/process.hpp"
+
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 
@@ -100,9 +102,57 @@ TEST_F(CertmgrLeadership, StandbyTakesOverWhenTheLeaderIsKilled) {
   EXPECT_EQ(b->terminate().value_or(-1), 0) << b->log();
 }
 
+// POSTs JSON to a running sts's REST API with curl; the body of the answer.
+std::string rest_post(const RunningService& sts, const std::string& home, const std::string& path,
+                      const std::string& body) {
+  auto port = listener_port(sts.log(), "main");
+  if (!port) return {};
+  ProcessOptions o;
+  o.timeout = 30s;
+  auto r = run_process({"curl", "-sS", "--max-time", "20", "--cacert", home + "/tls/server.crt",
+                        "-H", "Content-Type: application/json", "--data-binary", body,
+                        "https://127.0.0.1:" + std::to_string(*port) + path},
+                       o);
+  return r ? r->out : std::string();
+}
+
+std::string json_field(const std::string& json, const std::string& name) {
+  auto at = json.find("\"" + name + "\":\"");
+  if (at == std::string::npos) return {};
+  at += name.size() + 4;
+  return json.substr(at, json.find('"', at) - at);
+}
+
 TEST_F(CertmgrLeadership, RunOnceTravelsInTimeAndDryRunChangesNothing) {
   auto created = run_process({sigilctl_binary(), "tenant", "create", "vsphere.local"}, env());
   ASSERT_TRUE(created && created->exit_code == 0);
+  ProcessOptions with_password = env();
+  with_password.stdin_data = "Right-pass1\n";
+  auto user = run_process({sigilctl_binary(), "user", "add", "alice", "--password-stdin"},
+                          with_password);
+  ASSERT_TRUE(user && user->exit_code == 0);
+  // A running sts, to show that what the scheduler renews reaches it without a restart.
+  auto sts = RunningService::start(sts_binary(), {"--db", conninfo(), "--master-key-file", master_key_});
+  ASSERT_TRUE(sts) << sts.error();
+  std::string log = sts->log();
+  for (int i = 0; i < 100 && log.find("event=tls.self_signed_created path=") == std::string::npos;
+       ++i, std::this_thread::sleep_for(50ms)) {
+    log = sts->log();
+  }
+  auto at_path = log.find("event=tls.self_signed_created path=");
+  ASSERT_NE(at_path, std::string::npos) << log;
+  std::string cert_path = log.substr(at_path + 35, log.find(' ', at_path + 35) - at_path - 35);
+  const std::string sts_home = cert_path.substr(0, cert_path.rfind("/tls/"));
+  const std::string grant = R"({"grant":"password","username":"alice","password":"Right-pass1"})";
+  std::string before;
+  for (int i = 0; i < 100 && before.empty(); ++i, std::this_thread::sleep_for(100ms)) {
+    before = rest_post(*sts, sts_home, "/api/v1/tenants/vsphere.local/tokens", grant);
+    if (json_field(before, "key_id").empty()) before.clear();
+  }
+  ASSERT_FALSE(before.empty()) << sts->log();
+  const std::string old_key = json_field(before, "key_id");
+  const std::string old_token = json_field(before, "token");
+
   const std::string keys_before = sql_text("SELECT string_agg(key_id || state, ',') FROM signing_keys");
   // Nine years and ten months from now the tenant's ten-year key is inside the renewal window.
   const auto future = std::chrono::system_clock::now() + 24h * (365 * 10 - 60);
@@ -129,6 +179,19 @@ TEST_F(CertmgrLeadership, RunOnceTravelsInTimeAndDryRunChangesNothing) {
   ASSERT_TRUE(later) << later.error();
   EXPECT_NE(later->out.find("renewal.activated"), std::string::npos) << later->out;
   EXPECT_EQ(sql_text("SELECT count(*) FROM signing_keys WHERE state = 'active'"), "1");
+  // The running sts signs with the renewed key (no restart), and its earlier token still
+  // validates with the old key, now verify-only.
+  std::string new_key;
+  for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms)) {
+    new_key = json_field(rest_post(*sts, sts_home, "/api/v1/tenants/vsphere.local/tokens", grant),
+                         "key_id");
+    if (!new_key.empty() && new_key != old_key) break;
+  }
+  EXPECT_NE(new_key, old_key) << sts->log();
+  EXPECT_NE(rest_post(*sts, sts_home, "/api/v1/tenants/vsphere.local/tokens/validate",
+                      "{\"token\":\"" + old_token + "\"}")
+                .find("\"valid\":true"),
+            std::string::npos);
   auto bad = run_process({certmgr_binary(), "run-once", "--at", "tomorrow"}, env());
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->exit_code, 2);
