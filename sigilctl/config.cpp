@@ -47,6 +47,10 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_string({"server_cert.country", "--country", "", "CC",
                       "server-cert self-signed, csr: subject country (two letters)"},
                      &cfg->country);
+  options.add_string({"hostname", "--hostname", "", "FQDN",
+                      "tenant: the new tenant's hostname (TLS SNI name); server-cert: the "
+                      "certificate of that hostname or *.domain (default: the default one)"},
+                     &cfg->hostname);
   options.add_string({"at", "--at", "", "RFC3339",
                       "alarms list: alarms open at that time; certmgr run-once: run the pass as "
                       "if the clock said so"},

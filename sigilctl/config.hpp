@@ -35,6 +35,8 @@ struct SigilctlConfig {
   // server-cert self-signed / csr: subject of the new certificate (empty: the server's default)
   std::string common_name;
   std::string country;
+  // tenant create: the tenant's hostname; server-cert: which hostname's certificate ('': default)
+  std::string hostname;
   // alarms list, certmgr run-once, audit list
   std::string at;
   bool include_cleared = false;

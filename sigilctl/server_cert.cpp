@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <iostream>
 
 #include <boost/json.hpp>
@@ -39,9 +40,25 @@ Result<void> write_new_file(const std::string& path, crypto::ByteView data, mode
 
 json::object subject_body(const SigilctlConfig& cfg) {
   json::object body;
+  if (!cfg.hostname.empty()) body["hostname"] = cfg.hostname;
   if (!cfg.common_name.empty()) body["common_name"] = cfg.common_name;
   if (!cfg.country.empty()) body["country"] = cfg.country;
   return body;
+}
+
+std::string percent_encoded(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 std::string names_of(const json::value& v, std::string_view key) {
@@ -77,7 +94,9 @@ void print_cert(std::FILE* out, const char* title, const json::value& c) {
 }
 
 int show(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
-  auto v = admin_request(cfg, verb::get, "/server-cert");
+  std::string query;
+  if (!cfg.hostname.empty()) query = "hostname=" + percent_encoded(cfg.hostname);
+  auto v = admin_request(cfg, verb::get, "/server-cert", std::nullopt, query);
   if (!v) return report_failure(err, v.error());
   if (cfg.json) {
     print(out, json::serialize(*v) + "\n");
@@ -85,7 +104,8 @@ int show(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   }
   const json::value& active = v->at("active");
   if (active.is_null()) {
-    std::fprintf(out, "active: none in the database (sts serves HOME/tls/server.crt)\n");
+    std::fprintf(out, "active: none in the database (sts serves %s)\n",
+                 cfg.hostname.empty() ? "HOME/tls/server.crt" : "a wildcard or the default one");
   } else {
     print_cert(out, "active:", active);
   }
@@ -147,6 +167,7 @@ int import(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   auto cert = read_text_file(cfg.cert_file);
   if (!cert) return report_failure(err, cert.error());
   json::object body{{"certificate", *cert}};
+  if (!cfg.hostname.empty()) body["hostname"] = cfg.hostname;
   if (!cfg.chain_file.empty()) {
     auto chain = read_text_file(cfg.chain_file);
     if (!chain) return report_failure(err, chain.error());
@@ -183,6 +204,7 @@ int export_p12(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
                                           cfg.out_file + " exists; not overwriting it"));
   }
   json::object body{{"passphrase", passphrase}};
+  if (!cfg.hostname.empty()) body["hostname"] = cfg.hostname;
   OPENSSL_cleanse(passphrase.data(), passphrase.size());
   auto v = admin_request(cfg, verb::post, "/server-cert/export", body);
   if (auto* p = body.if_contains("passphrase"); p != nullptr && p->is_string()) {

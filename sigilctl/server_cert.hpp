@@ -15,12 +15,16 @@
 namespace sigil::ctl {
 
 inline constexpr char kServerCertHelp[] =
-    "Usage: sigilctl server-cert show                                     [--json]\n"
-    "       sigilctl server-cert self-signed [--cn FQDN] [--country CC]\n"
-    "       sigilctl server-cert csr --out F.csr [--cn FQDN] [--country CC]\n"
-    "       sigilctl server-cert import --cert F [--chain F]\n"
-    "       sigilctl server-cert export --out F.p12 --passphrase-stdin\n"
+    "Usage: sigilctl server-cert show                   [--hostname H] [--json]\n"
+    "       sigilctl server-cert self-signed [--hostname H] [--cn FQDN] [--country CC]\n"
+    "       sigilctl server-cert csr --out F.csr [--hostname H] [--cn FQDN] [--country CC]\n"
+    "       sigilctl server-cert import --cert F [--chain F] [--hostname H]\n"
+    "       sigilctl server-cert export --out F.p12 --passphrase-stdin [--hostname H]\n"
     "\n"
+    "--hostname H manages the certificate sts serves to clients whose TLS SNI name is H (a\n"
+    "tenant's hostname), or, for H = *.domain, every name one label under domain that has no\n"
+    "certificate of its own; without it, the default certificate. A hostname's certificate\n"
+    "always lists H among its DNS names (default --cn: H).\n"
     "The HTTPS server certificate sigil-sts serves by default (for every SNI name without a\n"
     "certificate of its own), kept in PostgreSQL with its key encrypted by the master key.\n"
     "Every sts replica switches to a new active certificate at once, without a restart: new\n"

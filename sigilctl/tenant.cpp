@@ -1,10 +1,15 @@
 #include "tenant.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/json.hpp>
+#include <pqxx/result>
 
 #include "local_db.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/envelope.hpp"
+#include "sigil/db/errors.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/tenant_policy.hpp"
 #include "sigil/db/tenant_store.hpp"
@@ -16,7 +21,56 @@ namespace {
 
 constexpr std::chrono::hours kSigningKeyValidity{24 * 3653};
 
+// --hostname, lower-cased: a DNS name (labels of letters, digits and '-', dot-separated).
+Result<std::string> tenant_hostname(const std::string& given) {
+  std::string h;
+  for (unsigned char c : given) h += static_cast<char>(std::tolower(c));
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  bool ok = !h.empty() && h.size() <= 253;
+  std::string_view rest = h;
+  while (ok) {
+    const auto dot = rest.find('.');
+    const std::string_view label = rest.substr(0, dot);
+    ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
+         std::all_of(label.begin(), label.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '-'; });
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  if (!ok) {
+    return fail(Errc::kInvalidArgument,
+                "--hostname '" + given + "' is not a DNS name (letters, digits, '-', dots)");
+  }
+  return h;
+}
+
+// Gives tenant `tenant_id` the hostname `hostname`; kConflict when another tenant has it.
+Result<void> add_hostname(pqxx::dbtransaction& tx, std::int64_t tenant_id,
+                          const std::string& hostname) {
+  try {
+    const pqxx::result owner = tx.exec_params(
+        "SELECT t.name FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id "
+        "WHERE h.hostname = $1",
+        hostname);
+    if (!owner.empty()) {
+      return fail(Errc::kConflict, "the hostname " + hostname + " belongs to tenant " +
+                                       owner[0][0].as<std::string>() + "; nothing created");
+    }
+    tx.exec_params("INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)",
+                   hostname, tenant_id);
+    return {};
+  } catch (...) {
+    return unexpected(db::current_db_error("store the tenant's hostname"));
+  }
+}
+
 int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, std::FILE* err) {
+  std::string hostname;
+  if (!cfg.hostname.empty()) {
+    auto h = tenant_hostname(cfg.hostname);
+    if (!h) return report_failure(err, h.error());
+    hostname = std::move(*h);
+  }
   auto mk = load_master_key(cfg);
   if (!mk) return report_failure(err, mk.error());
   auto pool = open_database(cfg);
@@ -25,6 +79,9 @@ int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, s
   auto key_id =
       db::transact(**pool, "tenant.create", [&](pqxx::dbtransaction& tx) -> Result<std::string> {
         SIGIL_TRY(db::TenantRow row, db::TenantStore(tx).create(name));
+        if (!hostname.empty()) {
+          SIGIL_TRY_VOID(add_hostname(tx, row.id, hostname));
+        }
         SIGIL_TRY(db::NewSigningKey key,
                   certmgr::ca::new_signing_key(tx, *mk, clock, certmgr::ca::CaOptions{}, row.name,
                                                row.id, crypto::KeyType::kRsa2048,
@@ -36,10 +93,14 @@ int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, s
       });
   if (!key_id) return report_failure(err, key_id.error());
   if (cfg.json) {
-    std::fprintf(out, "{\"tenant\":\"%s\",\"signing_key_id\":\"%s\"}\n", name.c_str(),
-                 key_id->c_str());
-  } else {
+    boost::json::object o{{"tenant", name}, {"signing_key_id", *key_id}};
+    if (!hostname.empty()) o["hostname"] = hostname;
+    print(out, boost::json::serialize(o) + "\n");
+  } else if (hostname.empty()) {
     std::fprintf(out, "created tenant %s with signing key %s\n", name.c_str(), key_id->c_str());
+  } else {
+    std::fprintf(out, "created tenant %s (hostname %s) with signing key %s\n", name.c_str(),
+                 hostname.c_str(), key_id->c_str());
   }
   return 0;
 }

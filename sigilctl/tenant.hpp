@@ -14,13 +14,16 @@
 namespace sigil::ctl {
 
 inline constexpr char kTenantHelp[] =
-    "Usage: sigilctl tenant create NAME | list | show NAME     [--db CONNINFO] [--json]\n"
+    "Usage: sigilctl tenant create NAME [--hostname FQDN] | list | show NAME\n"
+    "            [--db CONNINFO] [--json]\n"
     "       sigilctl tenant set-policy NAME [--clock-tolerance-s N] [--max-bearer-lifetime-s N]\n"
     "            [--max-hok-lifetime-s N] [--max-renew-count N] [--max-delegation-count N]\n"
     "            [--lockout-max-failures N] [--lockout-window-s N] [--lockout-duration-s N]\n"
     "create: a tenant with a signing key (RSA-2048, 10 years, issued by the deployment's\n"
     "built-in CA, which is created at first use) sealed under the master key\n"
-    "(--master-key-file, default HOME/master.key).\n"
+    "(--master-key-file, default HOME/master.key). --hostname: the tenant's hostname (lower-\n"
+    "cased), the TLS SNI name sts picks its certificate by (sigilctl server-cert --hostname);\n"
+    "refused when another tenant has it.\n"
     "show: the token and lockout policy, keyset generation, active key and key retention\n"
     "(how long a key verifies after it stops signing: max(bearer, HoK * (renewals + 1)) +\n"
     "clock tolerance).\n"

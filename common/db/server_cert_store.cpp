@@ -58,6 +58,20 @@ Result<std::optional<ServerCertRow>> ServerCertStore::active(std::string_view ho
   }
 }
 
+Result<std::vector<ServerCertRow>> ServerCertStore::active_hostnames() {
+  try {
+    const pqxx::result r = tx_.exec(
+        "SELECT " + columns() + " FROM server_certificates WHERE hostname <> '' AND state = "
+        "'active' ORDER BY hostname");
+    std::vector<ServerCertRow> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(row_of(row));
+    return out;
+  } catch (...) {
+    return unexpected(current_db_error("read the active server certificates"));
+  }
+}
+
 Result<std::optional<ServerCertRow>> ServerCertStore::pending(std::string_view hostname) {
   try {
     const pqxx::result r = tx_.exec_params(

@@ -89,6 +89,7 @@ Result<void> StsApp::build_server(service::ServiceHost& host) {
     tls.client_cert_mode = client_cert_mode(cfg_.tls.client_cert);
     tls.clock = &clock_;
     SIGIL_TRY(context, crypto::make_server_tls_context(tls));
+    SIGIL_TRY_VOID(server_cert_->attach_sni(context.get()));  // per-hostname certificates
   }
   http::Router router;
   handlers::add_wstrust_routes(router, *tokens_, log_, cfg_.default_tenant);

@@ -1,4 +1,5 @@
-// Admin API: the default HTTPS server certificate (server_cert_routes.hpp).
+// Admin API: the HTTPS server certificates, the default one and per hostname
+// (server_cert_routes.hpp).
 
 #include "certmgr/admin/server_cert_routes.hpp"
 
@@ -25,8 +26,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxPem = 64 * 1024;
-constexpr std::string_view kHostname;  // this slice manages the default certificate only
-constexpr std::string_view kTarget = "server-cert:default";
 constexpr auto kBackdate = 5min;
 
 std::string lower(std::string_view s) {
@@ -34,6 +33,39 @@ std::string lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
+}
+
+// The hostname a request manages: '' (absent or empty) is the default certificate; otherwise a
+// DNS name or a wildcard `*.domain`, lower-cased.
+Result<std::string> hostname_of(std::optional<std::string_view> given) {
+  std::string h = lower(given.value_or(""));
+  if (h.empty()) return h;
+  const std::string_view what =
+      "'hostname' must be a DNS name (letters, digits, '-', dots) or *.domain, at most 253 "
+      "characters";
+  if (h.size() > 253) return fail(Errc::kMalformedRequest, std::string(what));
+  std::string_view rest = h;
+  if (rest.substr(0, 2) == "*.") rest.remove_prefix(2);
+  if (rest.find('.') == std::string_view::npos && rest.size() != h.size()) {
+    return fail(Errc::kMalformedRequest, "'hostname' wildcard must cover a domain: *.example.com");
+  }
+  while (true) {
+    const auto dot = rest.find('.');
+    const std::string_view label = rest.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
+        !std::all_of(label.begin(), label.end(), [](unsigned char c) {
+          return std::isalnum(c) != 0 || c == '-';
+        })) {
+      return fail(Errc::kMalformedRequest, std::string(what));
+    }
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  return h;
+}
+
+std::string label_of(const std::string& hostname) {
+  return hostname.empty() ? "default" : hostname;
 }
 
 Result<JsonFields> parse_body(const http::Request& r,
@@ -57,13 +89,15 @@ struct Names {
   std::vector<std::string> dns_names;
 };
 
-Result<Names> names_of(const AdminDeps& d, const JsonFields& f) {
+Result<Names> names_of(const AdminDeps& d, const JsonFields& f, const std::string& hostname) {
   SIGIL_TRY(auto cn, f.string("common_name", 64));
   SIGIL_TRY(auto country, f.string("country", 2));
   SIGIL_TRY(auto organization, f.string("organization", 64));
   SIGIL_TRY(auto dns, f.string("dns_names", 4096));
   Names n;
-  n.subject.common_name = lower(cn.value_or(d.cfg->tls.sts_hostname));
+  n.subject.common_name =
+      lower(cn.value_or(hostname.empty() ? std::string_view(d.cfg->tls.sts_hostname)
+                                         : std::string_view(hostname)));
   if (n.subject.common_name.empty()) {
     return fail(Errc::kMalformedRequest, "field 'common_name' must not be empty");
   }
@@ -90,6 +124,11 @@ Result<Names> names_of(const AdminDeps& d, const JsonFields& f) {
     }
   } else {
     n.dns_names.push_back(n.subject.common_name);
+  }
+  // A hostname's certificate always names its hostname.
+  if (!hostname.empty() &&
+      std::find(n.dns_names.begin(), n.dns_names.end(), hostname) == n.dns_names.end()) {
+    n.dns_names.push_back(hostname);
   }
   return n;
 }
@@ -130,13 +169,13 @@ Result<json::object> cert_json(const db::ServerCertRow& row) {
   return o;
 }
 
-Result<void> audit(pqxx::dbtransaction& tx, const AdminActor& a, std::string action,
-                   const json::object& new_value, std::string detail) {
+Result<void> audit(pqxx::dbtransaction& tx, const AdminActor& a, const std::string& hostname,
+                   std::string action, const json::object& new_value, std::string detail) {
   db::AuditEntry e;
   e.actor = a.actor;
   e.action = std::move(action);
   e.tenant = a.tenant;
-  e.target = std::string(kTarget);
+  e.target = "server-cert:" + label_of(hostname);
   e.new_value = json::serialize(new_value);
   e.detail = std::move(detail);
   return db::AuditLogStore(tx).append(e);
@@ -261,16 +300,17 @@ bool dns_name_covers(std::string_view pattern, std::string_view name) {
   return n.compare(dot, std::string::npos, p, 1, std::string::npos) == 0;
 }
 
-Result<Reply> show_server_cert(const AdminDeps& d, http::Request&, const AdminActor&) {
+Result<Reply> show_server_cert(const AdminDeps& d, http::Request& r, const AdminActor&) {
+  SIGIL_TRY(const std::string hostname, hostname_of(query_param(r.query, "hostname")));
   using Rows = std::pair<std::optional<db::ServerCertRow>, std::optional<db::ServerCertRow>>;
   SIGIL_TRY(Rows rows, db::transact(*d.pool, "admin.server-cert.show",
                                     [&](pqxx::dbtransaction& tx) -> Result<Rows> {
                                       db::ServerCertStore store(tx);
-                                      SIGIL_TRY(auto active, store.active(kHostname));
-                                      SIGIL_TRY(auto pending, store.pending(kHostname));
+                                      SIGIL_TRY(auto active, store.active(hostname));
+                                      SIGIL_TRY(auto pending, store.pending(hostname));
                                       return Rows(std::move(active), std::move(pending));
                                     }));
-  json::object body{{"hostname", std::string(kHostname)}};
+  json::object body{{"hostname", hostname}};
   body["active"] = nullptr;
   body["pending"] = nullptr;
   if (rows.first) {
@@ -286,8 +326,10 @@ Result<Reply> show_server_cert(const AdminDeps& d, http::Request&, const AdminAc
 
 Result<Reply> create_server_csr(const AdminDeps& d, http::Request& r, const AdminActor& a) {
   SIGIL_TRY(JsonFields f, parse_body(r, {"common_name", "country", "organization", "dns_names",
-                                         "key_type"}));
-  SIGIL_TRY(Names names, names_of(d, f));
+                                         "key_type", "hostname"}));
+  SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
+  SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
+  SIGIL_TRY(Names names, names_of(d, f, hostname));
   SIGIL_TRY(auto type_name, f.string("key_type", 32));
   SIGIL_TRY(crypto::KeyType type, key_type_of(type_name));
   SIGIL_TRY(crypto::EvpPkeyPtr key, crypto::generate_key(type));
@@ -299,10 +341,10 @@ Result<Reply> create_server_csr(const AdminDeps& d, http::Request& r, const Admi
   SIGIL_TRY(std::string csr_pem, crypto::write_csr_pem(csr->get()));
   SIGIL_TRY(crypto::CsrInfo info, crypto::describe(csr->get()));
   db::NewServerCert row;
-  row.hostname = std::string(kHostname);
+  row.hostname = hostname;
   row.csr_pem = csr_pem;
   SIGIL_TRY(row.private_key_ciphertext,
-            crypto::seal_private_key(*d.master_key, key.get(), db::server_cert_aad(kHostname)));
+            crypto::seal_private_key(*d.master_key, key.get(), db::server_cert_aad(hostname)));
   row.master_key_id = d.master_key->id();
   json::array dns;
   for (const auto& n : info.dns_names) dns.emplace_back(n);
@@ -312,23 +354,25 @@ Result<Reply> create_server_csr(const AdminDeps& d, http::Request& r, const Admi
             db::transact(*d.pool, "admin.server-cert.csr",
                          [&](pqxx::dbtransaction& tx) -> Result<db::ServerCertRow> {
                            SIGIL_TRY(auto s, db::ServerCertStore(tx).insert_pending(row));
-                           SIGIL_TRY_VOID(audit(tx, a, "server-cert.csr", summary,
+                           SIGIL_TRY_VOID(audit(tx, a, hostname, "server-cert.csr", summary,
                                                 "new key and CSR; pending until the CA's "
                                                 "certificate is imported"));
                            return s;
                          }));
   d.log->info("server-cert.csr_created",
-              {{"hostname", "default"}, {"actor", a.actor}, {"subject", info.subject},
+              {{"hostname", label_of(hostname)}, {"actor", a.actor}, {"subject", info.subject},
                {"id", stored.id}});
   json::object body = summary;
-  body["hostname"] = std::string(kHostname);
+  body["hostname"] = hostname;
   body["state"] = "pending";
   body["csr"] = csr_pem;
   return reply_of(std::move(body));
 }
 
 Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const AdminActor& a) {
-  SIGIL_TRY(JsonFields f, parse_body(r, {"certificate", "chain"}));
+  SIGIL_TRY(JsonFields f, parse_body(r, {"certificate", "chain", "hostname"}));
+  SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
+  SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
   SIGIL_TRY(std::string_view cert_pem, f.required_string("certificate", kMaxPem));
   SIGIL_TRY(auto chain_pem, f.string("chain", kMaxPem));
   const TimePoint now = d.clock->now();
@@ -336,11 +380,15 @@ Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const Adm
             db::transact(*d.pool, "admin.server-cert.import",
                          [&](pqxx::dbtransaction& tx) -> Result<CheckedImport> {
                            db::ServerCertStore store(tx);
-                           SIGIL_TRY(auto pending, store.pending(kHostname));
+                           SIGIL_TRY(auto pending, store.pending(hostname));
                            if (!pending || !pending->csr_pem) {
                              return fail(Errc::kNotFound,
-                                         "no pending CSR for the default server certificate; "
-                                         "create one with `sigilctl server-cert csr`");
+                                         "no pending CSR for the " +
+                                             (hostname.empty() ? std::string("default server "
+                                                                             "certificate")
+                                                               : "server certificate of " +
+                                                                     hostname) +
+                                             "; create one with `sigilctl server-cert csr`");
                            }
                            SIGIL_TRY(CheckedImport c,
                                      check_import(d, *pending, cert_pem, chain_pem, now));
@@ -354,14 +402,16 @@ Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const Adm
                                           {"serial", c.leaf.serial_hex},
                                           {"sha256_fingerprint", c.leaf.sha256_fingerprint},
                                           {"not_after", format_rfc3339(c.leaf.not_after)}};
-                           SIGIL_TRY_VOID(audit(tx, a, "server-cert.import", v,
+                           SIGIL_TRY_VOID(audit(tx, a, hostname, "server-cert.import", v,
                                                 "CA-signed certificate imported and active"));
                            return c;
                          }));
   d.log->info("server-cert.imported",
-              {{"hostname", "default"}, {"actor", a.actor}, {"subject", checked.leaf.subject},
+              {{"hostname", label_of(hostname)},
+               {"actor", a.actor},
+               {"subject", checked.leaf.subject},
                {"sha256", checked.leaf.sha256_fingerprint}});
-  return reply_of(json::object{{"hostname", std::string(kHostname)},
+  return reply_of(json::object{{"hostname", hostname},
                                {"outcome", "imported"},
                                {"subject", checked.leaf.subject},
                                {"issuer", checked.leaf.issuer},
@@ -371,13 +421,15 @@ Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const Adm
 
 Result<Reply> self_signed_server_cert(const AdminDeps& d, http::Request& r, const AdminActor& a) {
   SIGIL_TRY(JsonFields f, parse_body(r, {"common_name", "country", "organization", "dns_names",
-                                         "key_type", "validity_days"}));
-  SIGIL_TRY(Names names, names_of(d, f));
+                                         "key_type", "validity_days", "hostname"}));
+  SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
+  SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
+  SIGIL_TRY(Names names, names_of(d, f, hostname));
   SIGIL_TRY(auto type_name, f.string("key_type", 32));
   SIGIL_TRY(crypto::KeyType type, key_type_of(type_name));
   SIGIL_TRY(auto days, f.integer("validity_days", 1, 3650));
-  if (std::find(names.dns_names.begin(), names.dns_names.end(), "localhost") ==
-      names.dns_names.end()) {
+  if (hostname.empty() && std::find(names.dns_names.begin(), names.dns_names.end(),
+                                    "localhost") == names.dns_names.end()) {
     names.dns_names.push_back("localhost");
   }
   SIGIL_TRY(crypto::EvpPkeyPtr key, crypto::generate_key(type));
@@ -400,10 +452,10 @@ Result<Reply> self_signed_server_cert(const AdminDeps& d, http::Request& r, cons
   }
   SIGIL_TRY(crypto::CertInfo info, crypto::describe(cert->get()));
   db::NewServerCert row;
-  row.hostname = std::string(kHostname);
+  row.hostname = hostname;
   SIGIL_TRY(row.certificate_chain_pem, crypto::write_certificate_pem(cert->get()));
   SIGIL_TRY(row.private_key_ciphertext,
-            crypto::seal_private_key(*d.master_key, key.get(), db::server_cert_aad(kHostname)));
+            crypto::seal_private_key(*d.master_key, key.get(), db::server_cert_aad(hostname)));
   row.master_key_id = d.master_key->id();
   row.self_signed = true;
   row.not_before = info.not_before;
@@ -415,19 +467,21 @@ Result<Reply> self_signed_server_cert(const AdminDeps& d, http::Request& r, cons
             db::transact(*d.pool, "admin.server-cert.self-signed",
                          [&](pqxx::dbtransaction& tx) -> Result<db::ServerCertRow> {
                            SIGIL_TRY(auto s, db::ServerCertStore(tx).insert_active(row, now));
-                           SIGIL_TRY_VOID(audit(tx, a, "server-cert.self-signed", v,
+                           SIGIL_TRY_VOID(audit(tx, a, hostname, "server-cert.self-signed", v,
                                                 "new self-signed certificate, active"));
                            return s;
                          }));
   d.log->info("server-cert.self_signed",
-              {{"hostname", "default"}, {"actor", a.actor}, {"subject", info.subject},
+              {{"hostname", label_of(hostname)}, {"actor", a.actor}, {"subject", info.subject},
                {"sha256", info.sha256_fingerprint}});
   SIGIL_TRY(json::object body, cert_json(stored));
   return reply_of(std::move(body));
 }
 
 Result<Reply> export_server_cert(const AdminDeps& d, http::Request& r, const AdminActor& a) {
-  SIGIL_TRY(JsonFields f, parse_body(r, {"passphrase"}));
+  SIGIL_TRY(JsonFields f, parse_body(r, {"passphrase", "hostname"}));
+  SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
+  SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
   SIGIL_TRY(std::string_view pass_view, f.required_string("passphrase", 1024));
   crypto::SecretString passphrase(pass_view);
   f.cleanse();
@@ -441,7 +495,7 @@ Result<Reply> export_server_cert(const AdminDeps& d, http::Request& r, const Adm
   SIGIL_TRY(Exported e,
             db::transact(*d.pool, "admin.server-cert.export",
                          [&](pqxx::dbtransaction& tx) -> Result<Exported> {
-                           SIGIL_TRY(auto active, db::ServerCertStore(tx).active(kHostname));
+                           SIGIL_TRY(auto active, db::ServerCertStore(tx).active(hostname));
                            if (!active) {
                              return fail(Errc::kNotFound,
                                          "no active server certificate in the database");
@@ -461,7 +515,7 @@ Result<Reply> export_server_cert(const AdminDeps& d, http::Request& r, const Adm
                            SIGIL_TRY(crypto::CertInfo info, crypto::describe(certs.front().get()));
                            out.fingerprint = info.sha256_fingerprint;
                            SIGIL_TRY_VOID(audit(
-                               tx, a, "server-cert.export",
+                               tx, a, hostname, "server-cert.export",
                                json::object{{"format", "pkcs12"},
                                             {"sha256_fingerprint", info.sha256_fingerprint}},
                                "server certificate and key exported as PKCS#12 (disaster "
@@ -469,8 +523,8 @@ Result<Reply> export_server_cert(const AdminDeps& d, http::Request& r, const Adm
                            return out;
                          }));
   d.log->warn("server-cert.exported",
-              {{"hostname", "default"}, {"actor", a.actor}, {"sha256", e.fingerprint}});
-  return reply_of(json::object{{"hostname", std::string(kHostname)},
+              {{"hostname", label_of(hostname)}, {"actor", a.actor}, {"sha256", e.fingerprint}});
+  return reply_of(json::object{{"hostname", hostname},
                                {"format", "pkcs12"},
                                {"sha256_fingerprint", e.fingerprint},
                                {"pkcs12", crypto::base64_encode(e.p12)}});

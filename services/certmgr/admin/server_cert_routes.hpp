@@ -1,7 +1,10 @@
 #pragma once
-// Admin API: the deployment's HTTPS server certificate for the default hostname ('': the
-// certificate sts serves for every SNI name without a certificate of its own), under
-// /api/v1/admin/tenants/{tenant}/server-cert (docs/admin-api.md, docs/tls.md):
+// Admin API: the deployment's HTTPS server certificates, one lifecycle per hostname, under
+// /api/v1/admin/tenants/{tenant}/server-cert (docs/admin-api.md, docs/tls.md). The hostname is
+// the JSON field `hostname` of the POSTs (query parameter `hostname` of the GET): a DNS name or
+// a wildcard `*.domain`, lower-cased; absent or '' is the default certificate (served for every
+// SNI name without a certificate of its own). A hostname's certificate always lists the
+// hostname among its DNS names (default CN: the hostname; no `localhost`).
 //
 //   GET  …/server-cert              the active certificate (and the pending CSR, if any)
 //   POST …/server-cert/csr          new key (sealed with the master key) + PKCS#10 CSR, pending

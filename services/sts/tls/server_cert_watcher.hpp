@@ -12,6 +12,15 @@
 // A row that cannot be used (key does not open, bad PEM, key/certificate mismatch) is logged
 // (warn server_cert.load_failed) and counted, and the served certificate stays.
 //
+// SNI: besides the default certificate (hostname ''), every active row of another hostname
+// (a tenant's FQDN, or a wildcard `*.domain`) gets its own context, kept in a map hostname ->
+// context shared with an SNI selector (crypto::set_sni_selector) that attach_sni() installs on
+// each default context. Per handshake the selector picks the context whose hostname equals the
+// SNI name (case-insensitive), else the wildcard `*.<name minus its first label>`, else keeps
+// the default. A NOTIFY names the hostname to reload; poll and reconnect reload them all (and
+// drop hostnames without an active row). Replaced contexts are kept a minute before they are
+// freed, so a handshake that just picked one never sees it freed.
+//
 // Logs: server_cert.loaded (id, sha256, subject, not_after, trigger), server_cert.load_failed,
 // server_cert.listen_lost (warn, once per outage), server_cert.listen_restored. Metrics:
 // sigil_server_cert_reloads_total{trigger,result}, sigil_server_cert_listen_connected.
@@ -22,6 +31,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -30,6 +41,7 @@
 #include "sigil/crypto/envelope.hpp"
 #include "sigil/crypto/tls_context.hpp"
 #include "sigil/db/connection.hpp"
+#include "sigil/db/server_cert_store.hpp"
 #include "sigil/metrics/registry.hpp"
 #include "sigil/service/change_watcher.hpp"
 
@@ -58,6 +70,10 @@ class ServerCertWatcher {
   /// none; remembers which row it built, so the watcher swaps only on a change.
   Result<std::optional<crypto::SslCtxPtr>> load();
 
+  /// Installs the SNI selector (per-hostname certificates) on the default context `ctx` before
+  /// it is used; load() does it for the contexts it returns.
+  Result<void> attach_sni(SSL_CTX* ctx);
+
   /// Starts the watcher thread; every change goes to `install`.
   void start(Install install);
   /// Stops and joins the watcher. Idempotent.
@@ -67,6 +83,15 @@ class ServerCertWatcher {
   // Reads the active row; a context when it differs from the one served.
   Result<std::optional<crypto::SslCtxPtr>> load_if_changed(const char* trigger);
   void reload(const char* trigger);
+  // Hostname (not ''): loads, replaces or drops its context in the SNI map.
+  void reload_host(const std::string& hostname, const char* trigger);
+  void apply_host(const std::string& hostname, const std::optional<db::ServerCertRow>& row,
+                  const char* trigger);
+  // Every hostname: the active rows, and drops hostnames that have none any more.
+  void reload_hosts(const char* trigger);
+  void log_failure(const Error& e, const char* trigger, const std::string& hostname);
+
+  struct SniContexts;  // shared with the selectors on the default contexts
 
   db::ConnectionPool& pool_;
   const crypto::MasterKey& master_key_;
@@ -76,6 +101,8 @@ class ServerCertWatcher {
   const ServerCertWatcherOptions options_;
   Install install_;
   std::int64_t served_id_ = 0;  // row id of the served certificate; 0: HOME/tls (watcher only)
+  std::map<std::string, std::int64_t> served_hosts_;  // hostname -> row id in the SNI map
+  std::shared_ptr<SniContexts> sni_;
   service::ChangeWatcher watcher_;  // last: its thread uses everything above
 };
 

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pqxx/dbtransaction>
 
@@ -63,6 +64,8 @@ class ServerCertStore {
 
   Result<std::optional<ServerCertRow>> active(std::string_view hostname);
   Result<std::optional<ServerCertRow>> pending(std::string_view hostname);
+  /// The active rows of every hostname except the default (''), ordered by hostname.
+  Result<std::vector<ServerCertRow>> active_hostnames();
 
   /// Stores `cert` as the hostname's pending row, replacing (deleting) an earlier pending one:
   /// a new CSR supersedes an unanswered one.
