@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "sigil/base/unique_fd.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/envelope.hpp"
 #include "sigil/crypto/random.hpp"
@@ -20,23 +21,6 @@ namespace {
 
 // Room for base64 of 32 bytes (44) plus any line endings an editor or kubectl may add.
 constexpr std::size_t kMaxKeyFileSize = 1024;
-
-// Owns a POSIX file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports whether the close (which may flush) succeeded.
-  bool close() { return ::close(std::exchange(fd_, -1)) == 0; }
-
- private:
-  int fd_;
-};
 
 std::string errno_text(int err) { return std::strerror(err); }
 

@@ -8,27 +8,12 @@
 #include <unistd.h>
 #include <utility>
 
+#include "sigil/base/unique_fd.hpp"
+
 namespace sigil::service::detail {
 namespace {
 
 constexpr std::size_t kMaxFileSize = std::size_t{1} << 20;
-
-// Owns a POSIX file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports whether the close (which may flush) succeeded.
-  bool close() { return ::close(std::exchange(fd_, -1)) == 0; }
-
- private:
-  int fd_;
-};
 
 std::string errno_text(int err) { return std::strerror(err); }
 
