@@ -62,6 +62,17 @@ class AdminApiFixture : public PgTest {
 
   std::string path(const std::string& name) const { return (dir_->path() / name).string(); }
 
+  /// Runs a third-party tool (openssl, curl, ...) with a 30 s deadline.
+  ProcessResult run(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+    using namespace std::chrono_literals;
+    ProcessOptions options;
+    options.timeout = 30s;
+    options.stdin_data = stdin_data;
+    auto r = run_process(args, options);
+    EXPECT_TRUE(r) << r.error();
+    return r ? *r : ProcessResult{};
+  }
+
   ProcessResult ctl(std::vector<std::string> args, std::string stdin_data = "",
                     std::vector<std::string> extra_env = {}) {
     using namespace std::chrono_literals;

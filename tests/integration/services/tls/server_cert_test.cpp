@@ -22,15 +22,6 @@ using namespace std::chrono_literals;
 
 class ServerCertLifecycle : public AdminApiFixture {
  protected:
-  ProcessResult run(const std::vector<std::string>& args, const std::string& stdin_data = "") {
-    ProcessOptions options;
-    options.timeout = 30s;
-    options.stdin_data = stdin_data;
-    auto r = run_process(args, options);
-    EXPECT_TRUE(r) << r.error();
-    return r ? *r : ProcessResult{};
-  }
-
   // `openssl s_client` against sts, verifying against `ca` with the SNI name localhost.
   ProcessResult s_client(std::uint16_t port, const std::string& ca) {
     return run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),

@@ -18,15 +18,6 @@ using namespace std::chrono_literals;
 
 class SniSelection : public AdminApiFixture {
  protected:
-  ProcessResult run(const std::vector<std::string>& args, const std::string& stdin_data = "") {
-    ProcessOptions options;
-    options.timeout = 30s;
-    options.stdin_data = stdin_data;
-    auto r = run_process(args, options);
-    EXPECT_TRUE(r) << r.error();
-    return r ? *r : ProcessResult{};
-  }
-
   // The SHA-256 fingerprint (openssl's "AA:BB:..." text) of the certificate sts presents for
   // `server_name`, or "" when the handshake fails.
   std::string served(std::uint16_t port, const std::string& server_name) {
