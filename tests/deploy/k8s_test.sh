@@ -48,6 +48,13 @@ key = base64.b64decode(base64.b64decode(secrets[0]["data"]["master.key"]))
 assert len(key) == 32, f"the example master.key holds {len(key)} bytes, sigil needs 32"
 db = base64.b64decode(secrets[0]["data"]["db"]).decode()
 assert "EXAMPLE" in db, "the example connection string must be marked EXAMPLE"
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+pods = [d for d in docs if d.get("kind") == "Pod" and d["metadata"]["name"] == "sigilctl"]
+assert pods, "the example overlay has no sigilctl pod"
+assert pods[0]["metadata"]["labels"].get("sigil.io/admin-client") == "true", \
+    "the sigilctl pod lacks the label the NetworkPolicy admits to certmgr's admin API"
+env = {e["name"]: e.get("value") for e in pods[0]["spec"]["containers"][0]["env"]}
+assert env.get("SIGIL_SERVER", "").startswith("https://sigil-certmgr."), "sigilctl pod: SIGIL_SERVER"
 cnpg = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
 assert any(d.get("kind") == "Cluster" and d.get("apiVersion") == "postgresql.cnpg.io/v1" for d in cnpg), \
     "examples/cnpg-cluster.yaml has no postgresql.cnpg.io/v1 Cluster"

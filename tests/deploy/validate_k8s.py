@@ -46,6 +46,7 @@ CORE_KINDS = {
     ("v1", "ConfigMap"): "V1ConfigMap",
     ("v1", "Service"): "V1Service",
     ("v1", "ServiceAccount"): "V1ServiceAccount",
+    ("v1", "Pod"): "V1Pod",
     ("apps/v1", "Deployment"): "V1Deployment",
     ("batch/v1", "Job"): "V1Job",
     ("policy/v1", "PodDisruptionBudget"): "V1PodDisruptionBudget",
@@ -210,6 +211,8 @@ def pod_templates(objs):
     for where, o in objs:
         if o.get("kind") in ("Deployment", "Job"):
             out.append((where, o, (o.get("spec") or {}).get("template") or {}))
+        elif o.get("kind") == "Pod":
+            out.append((where, o, {"metadata": o.get("metadata") or {}, "spec": o.get("spec") or {}}))
     return out
 
 
