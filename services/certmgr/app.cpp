@@ -1,5 +1,6 @@
 #include "certmgr/app.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -81,6 +82,15 @@ Result<SchedulerOptions> scheduler_options(const CertmgrConfig& cfg) {
   o.signing_key_type = key_type_of(cfg.signing_key_type);
   o.signing_validity = std::chrono::hours(24 * cfg.signing_validity_days);
   o.ca.key_type = key_type_of(cfg.ca_key_type);
+  if (cfg.tls.bootstrap_server_cert == "self-signed") {
+    tls::SelfSignedRequest r;
+    r.subject.common_name = cfg.tls.sts_hostname;
+    r.subject.country = cfg.tls.server_cert_country;
+    for (char& c : r.subject.country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    r.dns_names.push_back(cfg.tls.sts_hostname);
+    if (cfg.tls.sts_hostname != "localhost") r.dns_names.push_back("localhost");
+    o.default_server_cert = std::move(r);
+  }
   if (o.renew_lead >= o.signing_validity) {
     return fail(Errc::kInvalidArgument,
                 "--renew-lead-days must be shorter than --signing-validity-days");

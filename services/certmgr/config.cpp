@@ -1,5 +1,9 @@
 #include "config.hpp"
 
+#include <cctype>
+
+#include "sigil/db/tenant_store.hpp"
+
 namespace sigil::certmgr {
 
 void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
@@ -62,9 +66,39 @@ void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
                       "sigil-sts's --hostname: admin tokens must have the Issuer "
                       "https://FQDN/websso/SAML2/Metadata/TENANT"},
                      &cfg->tls.sts_hostname);
+  options.add_string({"tls.bootstrap_server_cert", "--bootstrap-server-cert",
+                      "SIGIL_CERTMGR_BOOTSTRAP_SERVER_CERT", "MODE",
+                      "self-signed: when the deployment has no default HTTPS server certificate "
+                      "in PostgreSQL, make one for --sts-hostname (and renew a self-signed one "
+                      "ahead of expiry); off: leave it to the operator"},
+                     &cfg->tls.bootstrap_server_cert);
+  options.add_string({"tls.server_cert_country", "--server-cert-country",
+                      "SIGIL_CERTMGR_SERVER_CERT_COUNTRY", "CC",
+                      "C= of the self-signed default server certificate (two letters)"},
+                     &cfg->tls.server_cert_country);
+  options.add_string({"system_tenant", "--system-tenant", "SIGIL_CERTMGR_SYSTEM_TENANT", "NAME",
+                      "the tenant whose Administrators manage deployment-wide settings (default "
+                      "and wildcard server certificates, hostnames no tenant owns)"},
+                     &cfg->system_tenant);
   service::bind_log_options(options, &cfg->log);
 }
 
-Result<void> validate(const CertmgrConfig& cfg) { return service::validate(cfg.service); }
+Result<void> validate(const CertmgrConfig& cfg) {
+  if (!db::is_valid_tenant_name(cfg.system_tenant)) {
+    return fail(Errc::kInvalidArgument,
+                "--system-tenant: not a valid tenant name: '" + cfg.system_tenant + "'");
+  }
+  if (cfg.tls.bootstrap_server_cert != "self-signed" && cfg.tls.bootstrap_server_cert != "off") {
+    return fail(Errc::kInvalidArgument, "--bootstrap-server-cert: expected self-signed or off, got '" +
+                                            cfg.tls.bootstrap_server_cert + "'");
+  }
+  const std::string& cc = cfg.tls.server_cert_country;
+  if (!cc.empty() && (cc.size() != 2 || !std::isalpha(static_cast<unsigned char>(cc[0])) ||
+                      !std::isalpha(static_cast<unsigned char>(cc[1])))) {
+    return fail(Errc::kInvalidArgument,
+                "--server-cert-country: expected two letters, e.g. US, got '" + cc + "'");
+  }
+  return service::validate(cfg.service);
+}
 
 }  // namespace sigil::certmgr

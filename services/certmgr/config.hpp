@@ -19,6 +19,11 @@ struct AdminTlsConfig {
   std::string key_file;   // PEM private key; empty: HOME/tls/server.key
   std::string hostname = "localhost";      // name in the self-signed certificate
   std::string sts_hostname = "localhost";  // sts's --hostname: admin tokens' Issuer host
+  // The deployment's default HTTPS server certificate in PostgreSQL (what every sts replica
+  // serves for SNI names without their own): "self-signed" makes one for sts_hostname when there
+  // is none and renews a self-signed one; "off" leaves it to the operator.
+  std::string bootstrap_server_cert = "self-signed";
+  std::string server_cert_country;  // C= of that certificate; empty: none
 };
 
 struct CertmgrConfig {
@@ -29,6 +34,9 @@ struct CertmgrConfig {
   // At startup (and for `migrate`), how long an unreachable database is retried before giving
   // up: in Kubernetes PostgreSQL may come up after us.
   std::int64_t db_wait_s = 30;
+  // The tenant whose Administrators administer the whole deployment: the default and wildcard
+  // server certificates, hostnames no tenant owns (admin_auth.hpp authenticate_deployment_admin).
+  std::string system_tenant = "vsphere.local";
 
   // The scheduler (certmgr/renew/scheduler.hpp).
   std::int64_t pass_interval_s = 600;

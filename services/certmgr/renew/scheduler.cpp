@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "certmgr/alarms/expiry_schedule.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/alarm_store.hpp"
+#include "sigil/db/audit_log.hpp"
+#include "sigil/db/server_cert_store.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
 
@@ -80,6 +84,46 @@ Result<void> Scheduler::in_transaction(
     if (!dry_run && !e.kind.empty() && options_.on_alarm) options_.on_alarm(e, pass_at_);
     out.push_back(std::move(e));
   }
+  return {};
+}
+
+// Runs inside the CA transaction, after ensure_ca took the CA-creation lock: two certmgr
+// processes cannot both make a default certificate.
+Result<void> Scheduler::bootstrap_server_cert(pqxx::dbtransaction& tx, TimePoint at,
+                                              std::vector<PassEvent>& out) {
+  if (!options_.default_server_cert) return {};
+  db::ServerCertStore store(tx);
+  SIGIL_TRY(std::optional<db::ServerCertRow> active, store.active(""));
+  std::string action;
+  std::string why;
+  if (!active) {
+    action = "server-cert.created";
+    why = "the deployment had no default server certificate";
+  } else if (active->self_signed && active->not_after &&
+             *active->not_after - at <= options_.renew_lead) {
+    action = "server-cert.renewed";
+    why = "the self-signed default server certificate expires at " +
+          format_rfc3339(*active->not_after);
+  } else {
+    return {};
+  }
+  SIGIL_TRY(tls::SelfSigned made, tls::make_self_signed(*options_.default_server_cert,
+                                                        master_key_, at));
+  SIGIL_TRY(db::ServerCertRow stored, store.insert_active(made.row, at));
+  (void)stored;
+  db::AuditEntry e;
+  e.actor = options_.actor;
+  e.action = action;
+  e.target = "server-cert:default";
+  e.new_value = boost::json::serialize(
+      boost::json::object{{"subject", made.info.subject},
+                          {"sha256_fingerprint", made.info.sha256_fingerprint},
+                          {"not_after", format_rfc3339(made.info.not_after)}});
+  e.detail = why + "; new self-signed certificate, active";
+  SIGIL_TRY_VOID(db::AuditLogStore(tx).append(e));
+  out.push_back({"", action, "server-cert:default",
+                 made.info.subject + " sha256 " + made.info.sha256_fingerprint + ", valid until " +
+                     format_rfc3339(made.info.not_after)});
   return {};
 }
 
@@ -262,6 +306,7 @@ Result<PassReport> Scheduler::run_pass(TimePoint at, bool dry_run, bool respect_
                         "valid until " + format_rfc3339(opened.not_after)});
         }
         SIGIL_TRY_VOID(alarm_ca(tx, opened, at, ev));
+        SIGIL_TRY_VOID(bootstrap_server_cert(tx, at, ev));
         SIGIL_TRY_VOID(alarm_server_certs(tx, at, ev));
         return {};
       }));

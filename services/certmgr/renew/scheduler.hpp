@@ -2,7 +2,10 @@
 // One scheduler pass of sigil-certmgr (issue: certmgr), as of a given instant:
 //
 //   for the deployment's built-in CA (created here at the first pass if missing):
-//     its expiry alarm; and the expiry alarm of every active TLS server certificate;
+//     its expiry alarm; with `default_server_cert` set (sigil-certmgr's
+//     --bootstrap-server-cert), the deployment's default HTTPS server certificate: made
+//     self-signed when there is none (the first start), and a self-signed one made anew when it
+//     expires within `renew_lead`; then the expiry alarm of every active TLS server certificate;
 //   for every tenant, in its own transactions (the tenant row locked, so concurrent passes of
 //   two certmgr processes serialise):
 //     1. retire the keys that are due (keys::due_for_retirement);
@@ -29,6 +32,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -36,6 +40,7 @@
 #include <pqxx/dbtransaction>
 
 #include "certmgr/ca/builtin_ca.hpp"
+#include "certmgr/tls/self_signed.hpp"
 #include "sigil/base/clock.hpp"
 #include "sigil/base/log.hpp"
 #include "sigil/crypto/envelope.hpp"
@@ -72,6 +77,9 @@ struct SchedulerOptions {
   /// Called with every alarm event (alarm.notified, alarm.cleared) once its transaction has
   /// committed, with the pass's time; never in dry runs. E.g. alarms::Webhook::deliver.
   std::function<void(const PassEvent&, TimePoint)> on_alarm;
+  /// The default server certificate to make self-signed when the deployment has none, or when
+  /// the active one is self-signed and expires within renew_lead. Unset: leave it alone.
+  std::optional<tls::SelfSignedRequest> default_server_cert;
 };
 
 
@@ -103,6 +111,8 @@ class Scheduler {
                             std::vector<PassEvent>& out);
   Result<void> alarm_ca(pqxx::dbtransaction& tx, const ca::BuiltinCa& ca, TimePoint at,
                         std::vector<PassEvent>& out);
+  Result<void> bootstrap_server_cert(pqxx::dbtransaction& tx, TimePoint at,
+                                     std::vector<PassEvent>& out);
   Result<void> alarm_server_certs(pqxx::dbtransaction& tx, TimePoint at,
                                   std::vector<PassEvent>& out);
   Result<void> record_failure(pqxx::dbtransaction& tx, const std::string& tenant,
