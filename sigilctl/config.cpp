@@ -79,7 +79,8 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_string({"cert", "--cert", "", "FILE",
                       "solution-user add, signing-cert import: certificate (PEM)"},
                      &cfg->cert_file);
-  options.add_string({"key", "--key", "", "FILE", "signing-cert import: private key (PEM)"},
+  options.add_string({"key", "--key", "", "FILE",
+                      "signing-cert import, server-cert import: private key (PEM)"},
                      &cfg->key_file);
   options.add_string({"chain", "--chain", "", "FILE",
                       "signing-cert import: issuer certificates up to the root (PEM)"},

@@ -173,15 +173,28 @@ int import(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
     if (!chain) return report_failure(err, chain.error());
     body["chain"] = *chain;
   }
+  if (!cfg.key_file.empty()) {
+    // A certificate with its own key (no CSR): the key travels to certmgr over the admin API's
+    // TLS connection and is wiped here afterwards.
+    auto key = read_text_file(cfg.key_file);
+    if (!key) return report_failure(err, key.error());
+    body["key_pem"] = *key;
+    OPENSSL_cleanse(key->data(), key->size());
+  }
   auto v = admin_request(cfg, verb::post, "/server-cert/import", body);
+  if (auto* k = body.if_contains("key_pem"); k != nullptr && k->is_string()) {
+    json::string& s = k->as_string();
+    if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  }
   if (!v) return report_failure(err, v.error());
   if (cfg.json) {
     print(out, json::serialize(*v) + "\n");
     return 0;
   }
-  std::fprintf(out, "imported %s (issuer %s, sha256 %s, not after %s); active\n",
+  std::fprintf(out, "imported %s (issuer %s, sha256 %s, not after %s%s); active\n",
                text_of(*v, "subject").c_str(), text_of(*v, "issuer").c_str(),
-               text_of(*v, "sha256_fingerprint").c_str(), text_of(*v, "not_after").c_str());
+               text_of(*v, "sha256_fingerprint").c_str(), text_of(*v, "not_after").c_str(),
+               cfg.key_file.empty() ? "" : (", key " + text_of(*v, "key")).c_str());
   return 0;
 }
 
@@ -245,7 +258,8 @@ int run_server_cert(const SigilctlConfig& cfg, std::span<const std::string> args
   }
   std::fprintf(err,
                "sigilctl: usage: sigilctl server-cert show | self-signed [--cn FQDN] "
-               "[--country CC] | csr --out F | import --cert F [--chain F] | export --out F.p12 "
+               "[--country CC] | csr --out F | import --cert F [--key F] [--chain F] | export "
+               "--out F.p12 "
                "--passphrase-stdin (see sigilctl server-cert --help)\n");
   return 2;
 }

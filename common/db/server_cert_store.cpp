@@ -45,6 +45,21 @@ std::string server_cert_aad(std::string_view hostname) {
   return "server-cert;hostname=" + std::string(hostname);
 }
 
+Result<std::optional<std::string>> hostname_owner(pqxx::dbtransaction& tx,
+                                                  std::string_view hostname, bool lock) {
+  try {
+    const pqxx::result r = tx.exec_params(
+        std::string("SELECT t.name FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id "
+                    "WHERE h.hostname = $1") +
+            (lock ? " FOR SHARE OF h" : ""),
+        std::string(hostname));
+    if (r.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(r[0][0].as<std::string>());
+  } catch (...) {
+    return unexpected(current_db_error("read the owner of a tenant hostname"));
+  }
+}
+
 Result<std::optional<ServerCertRow>> ServerCertStore::active(std::string_view hostname) {
   try {
     const pqxx::result r = tx_.exec_params(

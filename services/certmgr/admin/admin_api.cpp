@@ -66,11 +66,13 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 
 AdminApi::AdminApi(const AdminDeps& deps)
     : deps_(deps),
-      auth_(*deps.pool, *deps.clock, deps.cfg->tls.sts_hostname),
+      auth_(*deps.pool, *deps.clock, deps.cfg->tls.sts_hostname, deps.cfg->system_tenant),
       requests_(deps.metrics->counter("sigil_admin_requests_total",
                                       "Admin API requests, by result (ok, unauthenticated, "
                                       "forbidden, client_error, error).",
-                                      {"result"})) {}
+                                      {"result"})) {
+  deps_.auth = &auth_;
+}
 
 http::Response AdminApi::handle(http::Request& request, const Handler& handler) {
   const std::string tenant(request.param("tenant"));

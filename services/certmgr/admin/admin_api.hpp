@@ -42,6 +42,9 @@ struct AdminDeps {
   const Clock* clock = nullptr;
   const log::Logger* log = nullptr;
   metrics::Registry* metrics = nullptr;
+  /// Set by AdminApi: handlers call auth->authenticate_deployment_admin(request) for
+  /// deployment-wide operations.
+  const AdminAuthenticator* auth = nullptr;
 };
 
 class AdminApi {

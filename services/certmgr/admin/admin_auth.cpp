@@ -107,6 +107,29 @@ Result<AdminActor> AdminAuthenticator::authenticate(const http::Request& request
               "<token>");
 }
 
+bool AdminAuthenticator::is_system_tenant(std::string_view tenant) const {
+  return equal_ignoring_ascii_case(tenant, system_tenant_);
+}
+
+Result<AdminActor> AdminAuthenticator::authenticate_deployment_admin(
+    const http::Request& request) const {
+  auto actor = authenticate(request, system_tenant_);
+  if (actor) return actor;
+  switch (actor.error().code) {
+    case Errc::kUnauthenticated:
+    case Errc::kUnavailable:
+    case Errc::kInternal:
+      return actor;
+    default:
+      break;
+  }
+  // kAuthFailed (a credential of another tenant cannot authenticate here), kPermissionDenied
+  // (not in Administrators), kNotFound (no system tenant in this database).
+  return fail(Errc::kPermissionDenied,
+              "this is a deployment-wide operation: it needs an administrator of the system "
+              "tenant " + system_tenant_ + " (" + actor.error().message + ")");
+}
+
 Result<AdminActor> AdminAuthenticator::by_certificate(X509* cert, std::string_view tenant) const {
   SIGIL_TRY(std::string sha256, sha256_of(cert));
   struct Found {

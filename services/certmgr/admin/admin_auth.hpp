@@ -50,10 +50,33 @@ struct AdminActor {
 class AdminAuthenticator {
  public:
   /// `sts_hostname` is the host part of the token Issuer sts uses (its --hostname).
-  AdminAuthenticator(db::ConnectionPool& pool, const Clock& clock, std::string sts_hostname)
-      : pool_(pool), clock_(clock), sts_hostname_(std::move(sts_hostname)) {}
+  /// `system_tenant` is the tenant whose Administrators administer the whole deployment
+  /// (certmgr's --system-tenant, default vsphere.local).
+  AdminAuthenticator(db::ConnectionPool& pool, const Clock& clock, std::string sts_hostname,
+                     std::string system_tenant)
+      : pool_(pool),
+        clock_(clock),
+        sts_hostname_(std::move(sts_hostname)),
+        system_tenant_(std::move(system_tenant)) {}
 
   Result<AdminActor> authenticate(const http::Request& request, std::string_view tenant) const;
+
+  /// Deployment-wide operations (the default and wildcard server certificates, hostnames no
+  /// tenant owns, peers, trusted bundle signers): the request's credential must be that of an
+  /// Administrator of the system tenant, by exactly the rules of authenticate(request,
+  /// system_tenant()). A credential that is valid but not a system-tenant administrator's —
+  /// including any credential of another tenant, which cannot authenticate against the system
+  /// tenant — is kPermissionDenied (403) with a message naming the system tenant; no credential
+  /// stays kUnauthenticated (401), a database error kUnavailable. Call it after authenticate()
+  /// for the path's tenant has accepted the credential (AdminApi does that for every route), so
+  /// that a bad credential has already been answered 401.
+  Result<AdminActor> authenticate_deployment_admin(const http::Request& request) const;
+
+  /// The system tenant's name as configured (--system-tenant).
+  const std::string& system_tenant() const { return system_tenant_; }
+
+  /// True when `tenant` names the system tenant (tenant names compare case-insensitively).
+  bool is_system_tenant(std::string_view tenant) const;
 
  private:
   Result<AdminActor> by_certificate(X509* cert, std::string_view tenant) const;
@@ -69,6 +92,7 @@ class AdminAuthenticator {
   db::ConnectionPool& pool_;
   const Clock& clock_;
   const std::string sts_hostname_;
+  const std::string system_tenant_;
 };
 
 }  // namespace sigil::certmgr::admin

@@ -8,8 +8,10 @@
 
 #include <boost/json.hpp>
 
+#include "certmgr/admin/admin_auth.hpp"
 #include "certmgr/admin/json_body.hpp"
 #include "certmgr/admin/views.hpp"
+#include "certmgr/tls/self_signed.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"
@@ -26,7 +28,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxPem = 64 * 1024;
-constexpr auto kBackdate = 5min;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -193,52 +194,119 @@ Reply reply_of(json::object body) {
   return r;
 }
 
-// Everything an import checks before it writes: parsed leaf + chain, and the pending row's id.
-struct CheckedImport {
-  std::int64_t pending_id = 0;
-  std::string chain_pem;  // leaf first, as stored
-  crypto::CertInfo leaf;
+bool equal_ignoring_case(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+
+// What a request may touch, decided before any work (authorize) and enforced again inside the
+// transaction that writes (enforce_scope).
+struct Scope {
+  bool deployment = false;  // an administrator of the system tenant: every hostname
+  std::string tenant;       // else: the tenant whose hostnames it may manage
 };
 
-Result<CheckedImport> check_import(const AdminDeps& d, const db::ServerCertRow& pending,
-                                   std::string_view cert_pem,
-                                   std::optional<std::string_view> chain_pem, TimePoint now) {
+Result<Scope> authorize(const AdminDeps& d, const http::Request& r, const AdminActor& a,
+                        const std::string& hostname) {
+  Scope scope;
+  if (d.auth->is_system_tenant(a.tenant)) {
+    scope.deployment = true;
+    return scope;
+  }
+  std::optional<std::string> owner;
+  if (!hostname.empty() && hostname.front() != '*') {
+    SIGIL_TRY(owner, db::transact(*d.pool, "admin.server-cert.scope",
+                                  [&](pqxx::dbtransaction& tx) {
+                                    return db::hostname_owner(tx, hostname);
+                                  }));
+  }
+  const auto refusal = tenant_scope_refusal(a.tenant, hostname, owner, d.auth->system_tenant());
+  if (!refusal) {
+    scope.tenant = a.tenant;
+    return scope;
+  }
+  // The same credential may also be a system-tenant administrator's.
+  auto deployment = d.auth->authenticate_deployment_admin(r);
+  if (deployment) {
+    scope.deployment = true;
+    return scope;
+  }
+  if (deployment.error().code != Errc::kPermissionDenied) return unexpected(deployment.error());
+  return fail(Errc::kPermissionDenied, *refusal);
+}
+
+// Inside the writing transaction: every name must (still) be the scope's tenant's; the
+// hostnames' rows stay locked until commit. `names[0]` is the hostname managed; the others are
+// the DNS names and common name the new certificate or CSR carries.
+Result<void> enforce_scope(pqxx::dbtransaction& tx, const AdminDeps& d, const Scope& scope,
+                           const std::vector<std::string>& names) {
+  if (scope.deployment) return {};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::optional<std::string> owner;
+    if (!names[i].empty() && names[i].front() != '*') {
+      SIGIL_TRY(owner, db::hostname_owner(tx, names[i], /*lock=*/true));
+    }
+    if (auto refusal =
+            tenant_scope_refusal(scope.tenant, names[i], owner, d.auth->system_tenant())) {
+      return fail(Errc::kPermissionDenied,
+                  i == 0 ? *refusal
+                         : "the certificate would name " + names[i] + ": " + *refusal);
+    }
+  }
+  return {};
+}
+
+// The hostname, then the DNS names and the common name of a certificate or CSR, each once.
+std::vector<std::string> names_in_scope(const std::string& hostname, const Names& names) {
+  std::vector<std::string> out{hostname};
+  auto add = [&out](const std::string& n) {
+    const std::string l = lower(n);
+    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+  };
+  for (const auto& n : names.dns_names) add(n);
+  add(names.subject.common_name);
+  return out;
+}
+
+// A certificate to import: the leaf and the certificates after it (in `certificate` and in
+// `chain`).
+struct ParsedCerts {
+  crypto::X509Ptr leaf;
+  std::vector<crypto::X509Ptr> chain;
+  crypto::CertInfo info;
+};
+
+Result<ParsedCerts> parse_certs(std::string_view cert_pem,
+                                std::optional<std::string_view> chain_pem) {
   auto certs = crypto::parse_certificate_bundle(cert_pem);
   if (!certs) {
     return fail(Errc::kInvalidArgument, "field 'certificate' holds no PEM certificate");
   }
-  std::vector<crypto::X509Ptr> chain;
-  for (std::size_t i = 1; i < certs->size(); ++i) chain.push_back(std::move((*certs)[i]));
+  ParsedCerts p;
+  for (std::size_t i = 1; i < certs->size(); ++i) p.chain.push_back(std::move((*certs)[i]));
   if (chain_pem && !chain_pem->empty()) {
     auto more = crypto::parse_certificate_bundle(*chain_pem);
     if (!more) return fail(Errc::kInvalidArgument, "field 'chain' holds no PEM certificate");
-    for (auto& c : *more) chain.push_back(std::move(c));
+    for (auto& c : *more) p.chain.push_back(std::move(c));
   }
-  X509* leaf = certs->front().get();
-  SIGIL_TRY(crypto::CertInfo info, crypto::describe(leaf));
-  // 1. The key: the certificate must certify the pending CSR's key.
-  SIGIL_TRY(crypto::EvpPkeyPtr key,
-            crypto::open_private_key(*d.master_key, pending.private_key_ciphertext,
-                                     db::server_cert_aad(pending.hostname)));
-  if (!crypto::key_matches_certificate(key.get(), leaf)) {
-    return fail(Errc::kInvalidArgument,
-                "the certificate is not for the pending CSR's key (its public key differs); "
-                "sign the CSR from `sigilctl server-cert csr`; nothing changed");
-  }
-  // 2. The names: every DNS name the CSR asked for.
-  SIGIL_TRY(crypto::X509ReqPtr csr, crypto::parse_csr_pem(pending.csr_pem.value_or("")));
-  SIGIL_TRY(crypto::CsrInfo csr_info, crypto::describe(csr.get()));
-  for (const auto& name : csr_info.dns_names) {
+  p.leaf = std::move(certs->front());
+  SIGIL_TRY(p.info, crypto::describe(p.leaf.get()));
+  return p;
+}
+
+// The checks every import makes after the key's: the names in `must_cover` (the CSR's names, or
+// the hostname), validity now, fit for a TLS server, and the chain. Returns the chain to store:
+// leaf, then intermediates, then roots.
+Result<std::string> check_certificate(ParsedCerts& p, const std::vector<std::string>& must_cover,
+                                      std::string_view cover_note, TimePoint now) {
+  const crypto::CertInfo& info = p.info;
+  for (const auto& name : must_cover) {
     bool covered = false;
-    for (const auto& p : info.dns_names) covered = covered || dns_name_covers(p, name);
+    for (const auto& pattern : info.dns_names) covered = covered || dns_name_covers(pattern, name);
     if (!covered) {
       return fail(Errc::kInvalidArgument,
                   "the certificate does not cover the hostname " + name +
-                      " (its subjectAltName DNS names: " + joined(info.dns_names) +
-                      "); nothing changed");
+                      " (its subjectAltName DNS names: " + joined(info.dns_names) + ")" +
+                      std::string(cover_note) + "; nothing changed");
     }
   }
-  // 3. Validity now, and fit for a TLS server.
   if (now < info.not_before) {
     return fail(Errc::kInvalidArgument, "the certificate is not valid before " +
                                             format_rfc3339(info.not_before) + "; nothing changed");
@@ -255,37 +323,159 @@ Result<CheckedImport> check_import(const AdminDeps& d, const db::ServerCertRow& 
   if (info.is_ca) {
     return fail(Errc::kInvalidArgument, "the certificate is a CA certificate; nothing changed");
   }
-  // 4. The chain, when given: it must lead to a root it contains.
-  if (!chain.empty()) {
+  std::vector<crypto::X509Ptr> ordered;
+  if (!p.chain.empty()) {
     std::vector<crypto::X509Ptr> roots;
     std::vector<crypto::X509Ptr> intermediates;
-    for (auto& c : chain) {
+    for (auto& c : p.chain) {
       SIGIL_TRY(crypto::CertInfo ci, crypto::describe(c.get()));
       (ci.subject == ci.issuer ? roots : intermediates).push_back(std::move(c));
     }
+    p.chain.clear();
     if (roots.empty()) {
       return fail(Errc::kInvalidArgument,
                   "the chain must end with the root CA certificate (self-signed); nothing "
                   "changed");
     }
-    auto verified = crypto::verify_chain(leaf, intermediates, roots, now);
+    auto verified = crypto::verify_chain(p.leaf.get(), intermediates, roots, now);
     if (!verified) {
       return fail(Errc::kInvalidArgument, verified.error().message + "; nothing changed",
                   verified.error().detail);
     }
-    chain.clear();
-    for (auto& c : intermediates) chain.push_back(std::move(c));
-    for (auto& c : roots) chain.push_back(std::move(c));
+    for (auto& c : intermediates) ordered.push_back(std::move(c));
+    for (auto& c : roots) ordered.push_back(std::move(c));
   }
+  SIGIL_TRY(std::string chain_pem, crypto::write_certificate_pem(p.leaf.get()));
+  for (const auto& c : ordered) {
+    SIGIL_TRY(std::string pem, crypto::write_certificate_pem(c.get()));
+    chain_pem += pem;
+  }
+  return chain_pem;
+}
+
+// Everything a CSR-path import checks before it writes: the pending row's id and the chain.
+struct CheckedImport {
+  std::int64_t pending_id = 0;
+  std::string chain_pem;  // leaf first, as stored
+  crypto::CertInfo leaf;
+};
+
+Result<CheckedImport> check_import(const AdminDeps& d, const db::ServerCertRow& pending,
+                                   std::string_view cert_pem,
+                                   std::optional<std::string_view> chain_pem, TimePoint now) {
+  SIGIL_TRY(ParsedCerts p, parse_certs(cert_pem, chain_pem));
+  // 1. The key: the certificate must certify the pending CSR's key.
+  SIGIL_TRY(crypto::EvpPkeyPtr key,
+            crypto::open_private_key(*d.master_key, pending.private_key_ciphertext,
+                                     db::server_cert_aad(pending.hostname)));
+  if (!crypto::key_matches_certificate(key.get(), p.leaf.get())) {
+    return fail(Errc::kInvalidArgument,
+                "the certificate is not for the pending CSR's key (its public key differs); "
+                "sign the CSR from `sigilctl server-cert csr`; nothing changed");
+  }
+  // 2. The names: every DNS name the CSR asked for; 3. validity, serverAuth, not a CA; 4. chain.
+  SIGIL_TRY(crypto::X509ReqPtr csr, crypto::parse_csr_pem(pending.csr_pem.value_or("")));
+  SIGIL_TRY(crypto::CsrInfo csr_info, crypto::describe(csr.get()));
   CheckedImport out;
   out.pending_id = pending.id;
-  SIGIL_TRY(out.chain_pem, crypto::write_certificate_pem(leaf));
-  for (const auto& c : chain) {
-    SIGIL_TRY(std::string pem, crypto::write_certificate_pem(c.get()));
-    out.chain_pem += pem;
-  }
-  out.leaf = std::move(info);
+  SIGIL_TRY(out.chain_pem, check_certificate(p, csr_info.dns_names, "", now));
+  out.leaf = std::move(p.info);
   return out;
+}
+
+// A certificate with its own key (`key_pem`): checked completely, the key sealed.
+struct CheckedKeyImport {
+  db::NewServerCert row;
+  crypto::CertInfo leaf;
+  std::string key_description;
+};
+
+Result<CheckedKeyImport> check_key_import(const AdminDeps& d, const std::string& hostname,
+                                          std::string_view cert_pem,
+                                          std::optional<std::string_view> chain_pem,
+                                          std::string_view key_pem, TimePoint now) {
+  // 1. The key: unencrypted PEM (never a passphrase prompt), an allowed type, the certificate's.
+  if (key_pem.find("ENCRYPTED") != std::string_view::npos) {
+    return fail(Errc::kInvalidArgument,
+                "field 'key_pem': the private key is encrypted; decrypt it first (openssl pkey "
+                "-in KEY -out PLAIN.key) and keep the plain file safe; nothing changed");
+  }
+  auto key = crypto::read_private_key_pem(key_pem);
+  if (!key) {
+    return fail(Errc::kInvalidArgument,
+                key.error().code == Errc::kInvalidArgument
+                    ? "field 'key_pem': the private key is encrypted; decrypt it first (openssl "
+                      "pkey -in KEY -out PLAIN.key); nothing changed"
+                    : "field 'key_pem' holds no PEM private key; nothing changed",
+                key.error().detail);
+  }
+  const crypto::KeyInfo key_info = crypto::describe(key->get());
+  SIGIL_TRY_VOID(check_server_key_type(key_info));
+  SIGIL_TRY(ParsedCerts p, parse_certs(cert_pem, chain_pem));
+  if (!crypto::key_matches_certificate(key->get(), p.leaf.get())) {
+    return fail(Errc::kInvalidArgument,
+                "the private key does not match the certificate (its public key differs); "
+                "nothing changed");
+  }
+  // 2. The names: the hostname; the default certificate, certmgr's --sts-hostname.
+  const std::string cover = hostname.empty() ? lower(d.cfg->tls.sts_hostname) : hostname;
+  const std::string note =
+      hostname.empty() ? "; the default certificate must cover certmgr's --sts-hostname" : "";
+  CheckedKeyImport out;
+  SIGIL_TRY(std::string chain, check_certificate(p, {cover}, note, now));
+  out.row.hostname = hostname;
+  out.row.certificate_chain_pem = std::move(chain);
+  SIGIL_TRY(out.row.private_key_ciphertext,
+            crypto::seal_private_key(*d.master_key, key->get(), db::server_cert_aad(hostname)));
+  out.row.master_key_id = d.master_key->id();
+  out.row.self_signed = false;
+  out.row.not_before = p.info.not_before;
+  out.row.not_after = p.info.not_after;
+  out.leaf = std::move(p.info);
+  out.key_description = key_info.description;
+  return out;
+}
+
+// `server-cert import --key`: a certificate with its own key, active at once (a pending CSR of
+// the hostname is left alone).
+Result<Reply> import_with_key(const AdminDeps& d, const AdminActor& a, const Scope& scope,
+                              const std::string& hostname, std::string_view cert_pem,
+                              std::optional<std::string_view> chain_pem, std::string_view key_pem,
+                              TimePoint now) {
+  SIGIL_TRY(CheckedKeyImport checked,
+            check_key_import(d, hostname, cert_pem, chain_pem, key_pem, now));
+  json::object v{{"subject", checked.leaf.subject},
+                 {"issuer", checked.leaf.issuer},
+                 {"serial", checked.leaf.serial_hex},
+                 {"key", checked.key_description},
+                 {"sha256_fingerprint", checked.leaf.sha256_fingerprint},
+                 {"not_after", format_rfc3339(checked.leaf.not_after)}};
+  SIGIL_TRY(db::ServerCertRow stored,
+            db::transact(*d.pool, "admin.server-cert.import",
+                         [&](pqxx::dbtransaction& tx) -> Result<db::ServerCertRow> {
+                           SIGIL_TRY_VOID(enforce_scope(tx, d, scope, {hostname}));
+                           SIGIL_TRY(auto row,
+                                     db::ServerCertStore(tx).insert_active(checked.row, now));
+                           SIGIL_TRY_VOID(audit(tx, a, hostname, "server-cert.import", v,
+                                                "certificate and its private key imported and "
+                                                "active"));
+                           return row;
+                         }));
+  d.log->info("server-cert.imported",
+              {{"hostname", label_of(hostname)},
+               {"actor", a.actor},
+               {"with_key", true},
+               {"subject", checked.leaf.subject},
+               {"sha256", checked.leaf.sha256_fingerprint},
+               {"id", stored.id}});
+  return reply_of(json::object{{"hostname", hostname},
+                               {"outcome", "imported"},
+                               {"with_key", true},
+                               {"subject", checked.leaf.subject},
+                               {"issuer", checked.leaf.issuer},
+                               {"key", checked.key_description},
+                               {"sha256_fingerprint", checked.leaf.sha256_fingerprint},
+                               {"not_after", format_rfc3339(checked.leaf.not_after)}});
 }
 
 }  // namespace
@@ -300,8 +490,50 @@ bool dns_name_covers(std::string_view pattern, std::string_view name) {
   return n.compare(dot, std::string::npos, p, 1, std::string::npos) == 0;
 }
 
-Result<Reply> show_server_cert(const AdminDeps& d, http::Request& r, const AdminActor&) {
+std::optional<std::string> tenant_scope_refusal(std::string_view actor_tenant,
+                                                std::string_view hostname,
+                                                const std::optional<std::string>& owner,
+                                                std::string_view system_tenant) {
+  const std::string sys = "an administrator of the system tenant " + std::string(system_tenant);
+  if (hostname.empty()) {
+    return "the default server certificate is deployment-wide: only " + sys +
+           " may manage it, not an administrator of tenant " + std::string(actor_tenant);
+  }
+  const std::string h(hostname);
+  if (h.front() == '*') {
+    return "the wildcard hostname " + h + " is deployment-wide: only " + sys +
+           " may manage its certificate, not an administrator of tenant " +
+           std::string(actor_tenant);
+  }
+  if (!owner) {
+    return "hostname " + h + " belongs to no tenant: only " + sys +
+           " may manage its certificate (an administrator of tenant " +
+           std::string(actor_tenant) + " may once it is one of " + std::string(actor_tenant) +
+           "'s hostnames)";
+  }
+  if (equal_ignoring_case(*owner, actor_tenant)) return std::nullopt;
+  return "hostname " + h + " belongs to tenant " + *owner + "; an administrator of tenant " +
+         std::string(actor_tenant) + " may manage only " + std::string(actor_tenant) +
+         "'s own hostnames (ask an administrator of " + *owner + " or of the system tenant " +
+         std::string(system_tenant) + ")";
+}
+
+Result<void> check_server_key_type(const crypto::KeyInfo& key) {
+  const bool rsa_ok = key.algorithm == crypto::KeyAlgorithm::kRsa && key.bits >= 2048;
+  const bool ec_ok = key.algorithm == crypto::KeyAlgorithm::kEc &&
+                     (key.curve == "P-256" || key.curve == "P-384");
+  if (rsa_ok || ec_ok) return {};
+  return fail(Errc::kInvalidArgument,
+              "the private key is " + (key.description.empty() ? "of an unknown type"
+                                                               : key.description) +
+                  "; a server key must be RSA of at least 2048 bits, ECDSA P-256 or P-384; "
+                  "nothing changed");
+}
+
+Result<Reply> show_server_cert(const AdminDeps& d, http::Request& r, const AdminActor& a) {
   SIGIL_TRY(const std::string hostname, hostname_of(query_param(r.query, "hostname")));
+  SIGIL_TRY(Scope scope, authorize(d, r, a, hostname));
+  (void)scope;
   using Rows = std::pair<std::optional<db::ServerCertRow>, std::optional<db::ServerCertRow>>;
   SIGIL_TRY(Rows rows, db::transact(*d.pool, "admin.server-cert.show",
                                     [&](pqxx::dbtransaction& tx) -> Result<Rows> {
@@ -329,7 +561,9 @@ Result<Reply> create_server_csr(const AdminDeps& d, http::Request& r, const Admi
                                          "key_type", "hostname"}));
   SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
   SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
+  SIGIL_TRY(const Scope scope, authorize(d, r, a, hostname));
   SIGIL_TRY(Names names, names_of(d, f, hostname));
+  const std::vector<std::string> scoped_names = names_in_scope(hostname, names);
   SIGIL_TRY(auto type_name, f.string("key_type", 32));
   SIGIL_TRY(crypto::KeyType type, key_type_of(type_name));
   SIGIL_TRY(crypto::EvpPkeyPtr key, crypto::generate_key(type));
@@ -353,6 +587,7 @@ Result<Reply> create_server_csr(const AdminDeps& d, http::Request& r, const Admi
   SIGIL_TRY(db::ServerCertRow stored,
             db::transact(*d.pool, "admin.server-cert.csr",
                          [&](pqxx::dbtransaction& tx) -> Result<db::ServerCertRow> {
+                           SIGIL_TRY_VOID(enforce_scope(tx, d, scope, scoped_names));
                            SIGIL_TRY(auto s, db::ServerCertStore(tx).insert_pending(row));
                            SIGIL_TRY_VOID(audit(tx, a, hostname, "server-cert.csr", summary,
                                                 "new key and CSR; pending until the CA's "
@@ -370,15 +605,21 @@ Result<Reply> create_server_csr(const AdminDeps& d, http::Request& r, const Admi
 }
 
 Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const AdminActor& a) {
-  SIGIL_TRY(JsonFields f, parse_body(r, {"certificate", "chain", "hostname"}));
+  SIGIL_TRY(JsonFields f, parse_body(r, {"certificate", "chain", "hostname", "key_pem"}));
   SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
   SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
   SIGIL_TRY(std::string_view cert_pem, f.required_string("certificate", kMaxPem));
   SIGIL_TRY(auto chain_pem, f.string("chain", kMaxPem));
+  // The parsed key is wiped with `f` (JsonFields' destructor). The raw body stays as it is: the
+  // handler runs again on a database reconnect (AdminApi::handle).
+  SIGIL_TRY(auto key_pem, f.string("key_pem", kMaxPem));
+  SIGIL_TRY(const Scope scope, authorize(d, r, a, hostname));
   const TimePoint now = d.clock->now();
+  if (key_pem) return import_with_key(d, a, scope, hostname, cert_pem, chain_pem, *key_pem, now);
   SIGIL_TRY(CheckedImport checked,
             db::transact(*d.pool, "admin.server-cert.import",
                          [&](pqxx::dbtransaction& tx) -> Result<CheckedImport> {
+                           SIGIL_TRY_VOID(enforce_scope(tx, d, scope, {hostname}));
                            db::ServerCertStore store(tx);
                            SIGIL_TRY(auto pending, store.pending(hostname));
                            if (!pending || !pending->csr_pem) {
@@ -388,7 +629,8 @@ Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const Adm
                                                                              "certificate")
                                                                : "server certificate of " +
                                                                      hostname) +
-                                             "; create one with `sigilctl server-cert csr`");
+                                             "; create one with `sigilctl server-cert csr`, or "
+                                             "import the certificate with its key (--key)");
                            }
                            SIGIL_TRY(CheckedImport c,
                                      check_import(d, *pending, cert_pem, chain_pem, now));
@@ -413,6 +655,7 @@ Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const Adm
                {"sha256", checked.leaf.sha256_fingerprint}});
   return reply_of(json::object{{"hostname", hostname},
                                {"outcome", "imported"},
+                               {"with_key", false},
                                {"subject", checked.leaf.subject},
                                {"issuer", checked.leaf.issuer},
                                {"sha256_fingerprint", checked.leaf.sha256_fingerprint},
@@ -424,6 +667,7 @@ Result<Reply> self_signed_server_cert(const AdminDeps& d, http::Request& r, cons
                                          "key_type", "validity_days", "hostname"}));
   SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
   SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
+  SIGIL_TRY(const Scope scope, authorize(d, r, a, hostname));
   SIGIL_TRY(Names names, names_of(d, f, hostname));
   SIGIL_TRY(auto type_name, f.string("key_type", 32));
   SIGIL_TRY(crypto::KeyType type, key_type_of(type_name));
@@ -432,40 +676,24 @@ Result<Reply> self_signed_server_cert(const AdminDeps& d, http::Request& r, cons
                                     "localhost") == names.dns_names.end()) {
     names.dns_names.push_back("localhost");
   }
-  SIGIL_TRY(crypto::EvpPkeyPtr key, crypto::generate_key(type));
+  const std::vector<std::string> scoped_names = names_in_scope(hostname, names);
   const TimePoint now = d.clock->now();
-  crypto::CertRequest req;
-  req.subject = names.subject;
-  req.dns_names = names.dns_names;
-  req.subject_key = key.get();
-  req.issuer_key = key.get();
-  req.not_before = now - kBackdate;
-  req.not_after = now + std::chrono::hours(24 * days.value_or(365));
-  req.key_usage.digital_signature = true;
-  req.key_usage.key_encipherment = type != crypto::KeyType::kEcdsaP256;
-  req.extended_key_usage = crypto::ExtendedKeyUsage{.server_auth = true, .client_auth = false};
-  auto cert = crypto::issue_certificate(req);
-  if (!cert) {
-    return fail(Errc::kMalformedRequest,
-                "cannot make a self-signed certificate: " + cert.error().message,
-                cert.error().detail);
-  }
-  SIGIL_TRY(crypto::CertInfo info, crypto::describe(cert->get()));
-  db::NewServerCert row;
-  row.hostname = hostname;
-  SIGIL_TRY(row.certificate_chain_pem, crypto::write_certificate_pem(cert->get()));
-  SIGIL_TRY(row.private_key_ciphertext,
-            crypto::seal_private_key(*d.master_key, key.get(), db::server_cert_aad(hostname)));
-  row.master_key_id = d.master_key->id();
-  row.self_signed = true;
-  row.not_before = info.not_before;
-  row.not_after = info.not_after;
+  tls::SelfSignedRequest request;
+  request.hostname = hostname;
+  request.subject = names.subject;
+  request.dns_names = names.dns_names;
+  request.key_type = type;
+  request.validity = std::chrono::hours(24 * days.value_or(365));
+  SIGIL_TRY(tls::SelfSigned made, tls::make_self_signed(request, *d.master_key, now));
+  const crypto::CertInfo& info = made.info;
+  const db::NewServerCert& row = made.row;
   json::object v{{"subject", info.subject},
                  {"sha256_fingerprint", info.sha256_fingerprint},
                  {"not_after", format_rfc3339(info.not_after)}};
   SIGIL_TRY(db::ServerCertRow stored,
             db::transact(*d.pool, "admin.server-cert.self-signed",
                          [&](pqxx::dbtransaction& tx) -> Result<db::ServerCertRow> {
+                           SIGIL_TRY_VOID(enforce_scope(tx, d, scope, scoped_names));
                            SIGIL_TRY(auto s, db::ServerCertStore(tx).insert_active(row, now));
                            SIGIL_TRY_VOID(audit(tx, a, hostname, "server-cert.self-signed", v,
                                                 "new self-signed certificate, active"));
@@ -482,6 +710,7 @@ Result<Reply> export_server_cert(const AdminDeps& d, http::Request& r, const Adm
   SIGIL_TRY(JsonFields f, parse_body(r, {"passphrase", "hostname"}));
   SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
   SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
+  SIGIL_TRY(const Scope scope, authorize(d, r, a, hostname));
   SIGIL_TRY(std::string_view pass_view, f.required_string("passphrase", 1024));
   crypto::SecretString passphrase(pass_view);
   f.cleanse();
@@ -495,6 +724,7 @@ Result<Reply> export_server_cert(const AdminDeps& d, http::Request& r, const Adm
   SIGIL_TRY(Exported e,
             db::transact(*d.pool, "admin.server-cert.export",
                          [&](pqxx::dbtransaction& tx) -> Result<Exported> {
+                           SIGIL_TRY_VOID(enforce_scope(tx, d, scope, {hostname}));
                            SIGIL_TRY(auto active, db::ServerCertStore(tx).active(hostname));
                            if (!active) {
                              return fail(Errc::kNotFound,

@@ -30,6 +30,13 @@ namespace sigil::db {
 /// The AAD of a server certificate's private-key envelope: "server-cert;hostname=<hostname>".
 std::string server_cert_aad(std::string_view hostname);
 
+/// The name (as stored) of the tenant that has `hostname` (lower case, exact) in
+/// tenant_hostnames; nullopt when no tenant has it. With `lock`, the hostname's row is locked
+/// FOR SHARE until the transaction ends, so it cannot move to another tenant meanwhile (admin
+/// API: a tenant's administrators may manage the server certificates of its own hostnames only).
+Result<std::optional<std::string>> hostname_owner(pqxx::dbtransaction& tx,
+                                                  std::string_view hostname, bool lock = false);
+
 struct ServerCertRow {
   std::int64_t id = 0;
   std::string hostname;
