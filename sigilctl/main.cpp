@@ -28,7 +28,7 @@ struct Verb {
 constexpr Verb kVerbs[] = {
     {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
      ctl::run_status},
-    {"tenant", "create, list and show tenants; set their token policy", ctl::kTenantHelp,
+    {"tenant", "create, list and show tenants; their token policy and hostnames", ctl::kTenantHelp,
      ctl::run_tenant},
     {"user", "add, list and remove local users", ctl::kUserHelp, ctl::run_user},
     {"solution-user", "add and list certificate-authenticated users", ctl::kSolutionUserHelp,
@@ -66,7 +66,7 @@ constexpr service::Program kProgram{
     .commands =
         "Verbs:\n"
         "  status          health and readiness of sigil-sts and sigil-certmgr\n"
-        "  tenant          create, list and show tenants; set their token policy\n"
+        "  tenant          create, list and show tenants; their token policy and hostnames\n"
         "  user            add, list and remove local users\n"
         "  solution-user   add and list certificate-authenticated users\n"
         "  signing-cert    the token-signing key set: list, show, add, activate, refresh, import,\n"

@@ -1,7 +1,7 @@
 #include "tenant.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <map>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <pqxx/result>
@@ -21,53 +21,10 @@ namespace {
 
 constexpr std::chrono::hours kSigningKeyValidity{24 * 3653};
 
-// --hostname, lower-cased: a DNS name (labels of letters, digits and '-', dot-separated).
-Result<std::string> tenant_hostname(const std::string& given) {
-  std::string h;
-  for (unsigned char c : given) h += static_cast<char>(std::tolower(c));
-  if (!h.empty() && h.back() == '.') h.pop_back();
-  bool ok = !h.empty() && h.size() <= 253;
-  std::string_view rest = h;
-  while (ok) {
-    const auto dot = rest.find('.');
-    const std::string_view label = rest.substr(0, dot);
-    ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
-         std::all_of(label.begin(), label.end(),
-                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '-'; });
-    if (dot == std::string_view::npos) break;
-    rest.remove_prefix(dot + 1);
-  }
-  if (!ok) {
-    return fail(Errc::kInvalidArgument,
-                "--hostname '" + given + "' is not a DNS name (letters, digits, '-', dots)");
-  }
-  return h;
-}
-
-// Gives tenant `tenant_id` the hostname `hostname`; kConflict when another tenant has it.
-Result<void> add_hostname(pqxx::dbtransaction& tx, std::int64_t tenant_id,
-                          const std::string& hostname) {
-  try {
-    const pqxx::result owner = tx.exec_params(
-        "SELECT t.name FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id "
-        "WHERE h.hostname = $1",
-        hostname);
-    if (!owner.empty()) {
-      return fail(Errc::kConflict, "the hostname " + hostname + " belongs to tenant " +
-                                       owner[0][0].as<std::string>() + "; nothing created");
-    }
-    tx.exec_params("INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)",
-                   hostname, tenant_id);
-    return {};
-  } catch (...) {
-    return unexpected(db::current_db_error("store the tenant's hostname"));
-  }
-}
-
 int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, std::FILE* err) {
   std::string hostname;
   if (!cfg.hostname.empty()) {
-    auto h = tenant_hostname(cfg.hostname);
+    auto h = db::normalize_tenant_hostname(cfg.hostname);
     if (!h) return report_failure(err, h.error());
     hostname = std::move(*h);
   }
@@ -80,7 +37,12 @@ int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, s
       db::transact(**pool, "tenant.create", [&](pqxx::dbtransaction& tx) -> Result<std::string> {
         SIGIL_TRY(db::TenantRow row, db::TenantStore(tx).create(name));
         if (!hostname.empty()) {
-          SIGIL_TRY_VOID(add_hostname(tx, row.id, hostname));
+          auto added = db::TenantStore(tx).add_hostname(row.name, hostname, audit_actor());
+          if (!added) {
+            Error e = std::move(added).error();
+            if (e.code == Errc::kConflict) e.message += "; nothing created";
+            return unexpected(std::move(e));
+          }
         }
         SIGIL_TRY(db::NewSigningKey key,
                   certmgr::ca::new_signing_key(tx, *mk, clock, certmgr::ca::CaOptions{}, row.name,
@@ -105,38 +67,57 @@ int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, s
   return 0;
 }
 
+struct TenantList {
+  std::vector<db::TenantRow> tenants;
+  std::vector<db::TenantHostnameRow> hostnames;
+};
+
+// "a.example.com,b.example.com", or "-".
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
+  return s.empty() ? "-" : s;
+}
+
 int list(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   auto pool = open_database(cfg);
   if (!pool) return report_failure(err, pool.error());
-  auto rows = db::transact(**pool, "tenant.list",
-                           [](pqxx::dbtransaction& tx) { return db::TenantStore(tx).list(); });
+  auto rows =
+      db::transact(**pool, "tenant.list", [](pqxx::dbtransaction& tx) -> Result<TenantList> {
+        TenantList l;
+        SIGIL_TRY(l.tenants, db::TenantStore(tx).list());
+        SIGIL_TRY(l.hostnames, db::TenantStore(tx).all_hostnames());
+        return l;
+      });
   if (!rows) return report_failure(err, rows.error());
-  if (!cfg.json) std::fprintf(out, "%-32s %s\n", "TENANT", "CREATED");
-  std::string json = "[";
-  for (const auto& t : *rows) {
+  std::map<std::string, std::vector<std::string>> hostnames;  // tenant -> its hostnames
+  for (const auto& h : rows->hostnames) hostnames[h.tenant].push_back(h.hostname);
+  if (!cfg.json) std::fprintf(out, "%-32s %-25s %s\n", "TENANT", "CREATED", "HOSTNAMES");
+  boost::json::array json;
+  for (const auto& t : rows->tenants) {
+    const std::vector<std::string>& names = hostnames[t.name];
     if (cfg.json) {
-      json += std::string(json.size() > 1 ? "," : "") + "{\"name\":\"" + t.name +
-              "\",\"created_at\":\"" + format_rfc3339(t.created_at) + "\"}";
+      boost::json::array hs(names.begin(), names.end());
+      json.push_back(boost::json::object{{"name", t.name},
+                                         {"created_at", format_rfc3339(t.created_at)},
+                                         {"hostnames", std::move(hs)}});
     } else {
-      std::fprintf(out, "%-32s %s\n", t.name.c_str(), format_rfc3339(t.created_at).c_str());
+      std::fprintf(out, "%-32s %-25s %s\n", t.name.c_str(), format_rfc3339(t.created_at).c_str(),
+                   joined(names).c_str());
     }
   }
-  if (cfg.json) std::fprintf(out, "%s]\n", json.c_str());
+  if (cfg.json) print(out, boost::json::serialize(json) + "\n");
   return 0;
 }
 
 boost::json::object policy_json(const db::TenantRow& t) {
-  return {{"clock_tolerance_s", t.policy.clock_tolerance_s},
-          {"max_bearer_lifetime_s", t.policy.max_bearer_lifetime_s},
-          {"max_hok_lifetime_s", t.policy.max_hok_lifetime_s},
-          {"max_renew_count", t.policy.max_renew_count},
-          {"max_delegation_count", t.policy.max_delegation_count},
-          {"lockout_max_failures", t.lockout.max_failures},
-          {"lockout_window_s", t.lockout.window_s},
-          {"lockout_duration_s", t.lockout.duration_s}};
+  boost::json::object o;
+  for (const auto& [column, value] : db::policy_values(t)) o[column] = value;
+  return o;
 }
 
-void print_tenant(const SigilctlConfig& cfg, const db::KeySetView& v, std::FILE* out) {
+void print_tenant(const SigilctlConfig& cfg, const db::KeySetView& v,
+                  const std::vector<std::string>& hostnames, std::FILE* out) {
   const db::TenantRow& t = v.tenant;
   std::string active = "-";
   std::int64_t verifying = 0;
@@ -154,12 +135,14 @@ void print_tenant(const SigilctlConfig& cfg, const db::KeySetView& v, std::FILE*
                           {"active_key_id", active},
                           {"verifying_keys", verifying},
                           {"retention_period_s", retention},
+                          {"hostnames", boost::json::array(hostnames.begin(), hostnames.end())},
                           {"policy", policy_json(t)}};
     print(out, boost::json::serialize(o) + "\n");
     return;
   }
   std::fprintf(out, "%-22s %s\n", "tenant", t.name.c_str());
   std::fprintf(out, "%-22s %s\n", "created", format_rfc3339(t.created_at).c_str());
+  std::fprintf(out, "%-22s %s\n", "hostnames", joined(hostnames).c_str());
   std::fprintf(out, "%-22s %lld\n", "keyset generation",
                static_cast<long long>(t.keyset_generation));
   std::fprintf(out, "%-22s %s\n", "active key", active.c_str());
@@ -171,14 +154,58 @@ void print_tenant(const SigilctlConfig& cfg, const db::KeySetView& v, std::FILE*
   }
 }
 
+struct TenantView {
+  db::KeySetView keys;
+  std::vector<std::string> hostnames;
+};
+
+Result<TenantView> read_tenant(pqxx::dbtransaction& tx, const std::string& name) {
+  TenantView v;
+  SIGIL_TRY(v.keys, db::KeySetStore(tx, audit_actor()).read(name));
+  SIGIL_TRY(v.hostnames, db::TenantStore(tx).hostnames(name));
+  return v;
+}
+
 int show(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, std::FILE* err) {
   auto pool = open_database(cfg);
   if (!pool) return report_failure(err, pool.error());
-  auto view = db::transact(**pool, "tenant.show", [&](pqxx::dbtransaction& tx) {
-    return db::KeySetStore(tx, audit_actor()).read(name);
-  });
+  auto view = db::transact(**pool, "tenant.show",
+                           [&](pqxx::dbtransaction& tx) { return read_tenant(tx, name); });
   if (!view) return report_failure(err, view.error());
-  print_tenant(cfg, *view, out);
+  print_tenant(cfg, view->keys, view->hostnames, out);
+  return 0;
+}
+
+// `tenant hostname add|remove FQDN` for --tenant.
+int hostname_verb(const SigilctlConfig& cfg, const std::string& verb, const std::string& given,
+                  std::FILE* out, std::FILE* err) {
+  auto host = db::normalize_tenant_hostname(given);
+  if (!host) return report_failure(err, host.error());
+  auto pool = open_database(cfg);
+  if (!pool) return report_failure(err, pool.error());
+  const bool add = verb == "add";
+  auto changed = db::transact(
+      **pool, add ? "tenant.hostname.add" : "tenant.hostname.remove",
+      [&](pqxx::dbtransaction& tx) -> Result<bool> {
+        db::TenantStore store(tx);
+        if (add) return store.add_hostname(cfg.tenant, *host, audit_actor());
+        SIGIL_TRY_VOID(store.remove_hostname(cfg.tenant, *host, audit_actor()));
+        return true;
+      });
+  if (!changed) return report_failure(err, changed.error());
+  if (cfg.json) {
+    boost::json::object o{{"tenant", cfg.tenant},
+                          {"hostname", *host},
+                          {"action", add ? "added" : "removed"},
+                          {"changed", *changed}};
+    print(out, boost::json::serialize(o) + "\n");
+  } else if (!add) {
+    std::fprintf(out, "removed hostname %s from tenant %s\n", host->c_str(), cfg.tenant.c_str());
+  } else if (*changed) {
+    std::fprintf(out, "added hostname %s to tenant %s\n", host->c_str(), cfg.tenant.c_str());
+  } else {
+    std::fprintf(out, "tenant %s already has hostname %s\n", cfg.tenant.c_str(), host->c_str());
+  }
   return 0;
 }
 
@@ -218,12 +245,12 @@ int set_policy(const SigilctlConfig& cfg, const std::string& name, std::FILE* ou
   if (!pool) return report_failure(err, pool.error());
   SystemClock clock;
   auto view = db::transact(
-      **pool, "tenant.set-policy", [&](pqxx::dbtransaction& tx) -> Result<db::KeySetView> {
+      **pool, "tenant.set-policy", [&](pqxx::dbtransaction& tx) -> Result<TenantView> {
         SIGIL_TRY_VOID(db::set_tenant_policy(tx, name, *update, audit_actor(), clock.now()));
-        return db::KeySetStore(tx, audit_actor()).read(name);
+        return read_tenant(tx, name);
       });
   if (!view) return report_failure(err, view.error());
-  print_tenant(cfg, *view, out);
+  print_tenant(cfg, view->keys, view->hostnames, out);
   return 0;
 }
 
@@ -235,9 +262,13 @@ int run_tenant(const SigilctlConfig& cfg, std::span<const std::string> args, std
   if (args.size() == 1 && args[0] == "list") return list(cfg, out, err);
   if (args.size() == 2 && args[0] == "show") return show(cfg, args[1], out, err);
   if (args.size() == 2 && args[0] == "set-policy") return set_policy(cfg, args[1], out, err);
+  if (args.size() == 3 && args[0] == "hostname" && (args[1] == "add" || args[1] == "remove")) {
+    return hostname_verb(cfg, args[1], args[2], out, err);
+  }
   std::fprintf(err,
                "sigilctl: usage: sigilctl tenant create NAME | list | show NAME | set-policy NAME "
-               "[--max-hok-lifetime-s N] ... (see sigilctl tenant --help)\n");
+               "[--max-hok-lifetime-s N] ... | hostname add|remove FQDN [--tenant NAME] (see "
+               "sigilctl tenant --help)\n");
   return 2;
 }
 

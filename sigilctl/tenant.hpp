@@ -1,5 +1,6 @@
 #pragma once
-// `sigilctl tenant create NAME | list | show NAME | set-policy NAME [--<field> N]...`
+// `sigilctl tenant create NAME | list | show NAME | set-policy NAME [--<field> N]...
+//  | hostname add|remove FQDN [--tenant NAME]`
 // (PostgreSQL directly: the bootstrap; see local_db.hpp).
 // create also gives the tenant its first signing key: RSA-2048 with a certificate from the
 // deployment's built-in CA (created at first use), valid for 10 years, sealed under the
@@ -19,11 +20,18 @@ inline constexpr char kTenantHelp[] =
     "       sigilctl tenant set-policy NAME [--clock-tolerance-s N] [--max-bearer-lifetime-s N]\n"
     "            [--max-hok-lifetime-s N] [--max-renew-count N] [--max-delegation-count N]\n"
     "            [--lockout-max-failures N] [--lockout-window-s N] [--lockout-duration-s N]\n"
+    "       sigilctl tenant hostname add FQDN | hostname remove FQDN [--tenant NAME] [--json]\n"
     "create: a tenant with a signing key (RSA-2048, 10 years, issued by the deployment's\n"
     "built-in CA, which is created at first use) sealed under the master key\n"
     "(--master-key-file, default HOME/master.key). --hostname: the tenant's hostname (lower-\n"
     "cased), the TLS SNI name sts picks its certificate by (sigilctl server-cert --hostname);\n"
     "refused when another tenant has it.\n"
+    "list, show: also the tenant's hostnames.\n"
+    "hostname add: gives --tenant (default vsphere.local) the hostname FQDN: lower-cased, a\n"
+    "trailing dot dropped, a DNS name (no wildcard). sts routes requests whose TLS SNI name or\n"
+    "Host header is FQDN to this tenant, without a restart. Refused when another tenant has it;\n"
+    "adding one the tenant has changes nothing. hostname remove: takes it away. Both are\n"
+    "audit-logged (tenant.hostname.add / tenant.hostname.remove).\n"
     "show: the token and lockout policy, keyset generation, active key and key retention\n"
     "(how long a key verifies after it stops signing: max(bearer, HoK * (renewals + 1)) +\n"
     "clock tolerance).\n"

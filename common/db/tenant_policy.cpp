@@ -15,26 +15,8 @@ constexpr std::int64_t kYear = 365LL * 24 * 3600;
 
 internal::JsonObject policy_json(const TenantRow& t) {
   internal::JsonObject o;
-  o.add("clock_tolerance_s", std::int64_t{t.policy.clock_tolerance_s})
-      .add("max_bearer_lifetime_s", std::int64_t{t.policy.max_bearer_lifetime_s})
-      .add("max_hok_lifetime_s", std::int64_t{t.policy.max_hok_lifetime_s})
-      .add("max_renew_count", std::int64_t{t.policy.max_renew_count})
-      .add("max_delegation_count", std::int64_t{t.policy.max_delegation_count})
-      .add("lockout_max_failures", std::int64_t{t.lockout.max_failures})
-      .add("lockout_window_s", std::int64_t{t.lockout.window_s})
-      .add("lockout_duration_s", std::int64_t{t.lockout.duration_s});
+  for (const auto& [column, value] : policy_values(t)) o.add(column, value);
   return o;
-}
-
-Result<TenantRow> lock_tenant(pqxx::dbtransaction& tx, std::string_view tenant) {
-  try {
-    const pqxx::result r = tx.exec_params(
-        "SELECT id FROM tenants WHERE name_key = lower($1) FOR UPDATE", std::string(tenant));
-    if (r.empty()) return fail(Errc::kNotFound, "no such tenant", std::string(tenant));
-  } catch (...) {
-    return unexpected(current_db_error("lock tenant"));
-  }
-  return TenantStore(tx).find(tenant);
 }
 
 Result<void> update_row(pqxx::dbtransaction& tx, std::int64_t id, const TenantPolicyUpdate& u) {
@@ -77,6 +59,17 @@ bool TenantPolicyUpdate::empty() const noexcept {
   return true;
 }
 
+std::vector<std::pair<std::string_view, std::int64_t>> policy_values(const TenantRow& t) {
+  return {{"clock_tolerance_s", t.policy.clock_tolerance_s},
+          {"max_bearer_lifetime_s", t.policy.max_bearer_lifetime_s},
+          {"max_hok_lifetime_s", t.policy.max_hok_lifetime_s},
+          {"max_renew_count", t.policy.max_renew_count},
+          {"max_delegation_count", t.policy.max_delegation_count},
+          {"lockout_max_failures", t.lockout.max_failures},
+          {"lockout_window_s", t.lockout.window_s},
+          {"lockout_duration_s", t.lockout.duration_s}};
+}
+
 const std::vector<PolicyField>& policy_fields() {
   static const std::vector<PolicyField> fields{
       {"clock_tolerance_s", 0, 3600, &TenantPolicyUpdate::clock_tolerance_s},
@@ -108,7 +101,7 @@ Result<TenantRow> set_tenant_policy(pqxx::dbtransaction& tx, std::string_view te
                                     const TenantPolicyUpdate& update, std::string_view actor,
                                     TimePoint now) {
   SIGIL_TRY_VOID(validate(update));
-  SIGIL_TRY(TenantRow before, lock_tenant(tx, tenant));
+  SIGIL_TRY(TenantRow before, TenantStore(tx).lock(tenant));
   SIGIL_TRY_VOID(update_row(tx, before.id, update));
   SIGIL_TRY(TenantRow after, TenantStore(tx).find(tenant));
   SIGIL_TRY_VOID(keep_old_retention(tx, before, after, now));

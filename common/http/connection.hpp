@@ -40,7 +40,8 @@ inline constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 template <class Stream>
 class Connection final : public ConnectionBase {
  public:
-  Connection(Stream&& s, std::string peer) : stream(std::move(s)), remote(std::move(peer)) {}
+  Connection(Stream&& s, std::string peer, net::ip::address peer_address)
+      : stream(std::move(s)), remote(std::move(peer)), address(peer_address) {}
 
   net::any_io_executor executor() override { return stream.get_executor(); }
   void on_stop() override {
@@ -56,10 +57,12 @@ class Connection final : public ConnectionBase {
 
   Stream stream;
   std::string remote;
+  net::ip::address address;
   bool idle = false;            // waiting for the TLS handshake or the next request's first byte
   bool stop_requested = false;  // graceful stop: no further request on this connection
   bool closing = false;         // we answered with `Connection: close` and the peer is still there
   crypto::X509Ptr peer_certificate;  // TLS: the client certificate from the handshake, or null
+  std::string server_name;           // TLS: the SNI name the client sent, or ""
 };
 
 // TLS: the handshake under its own deadline. Failures are counted and logged once; the OpenSSL
@@ -79,6 +82,8 @@ net::awaitable<bool> tls_handshake(const ServerState& st, Connection<Stream>& c)
     co_return false;
   }
   c.peer_certificate.reset(SSL_get1_peer_certificate(c.stream.native_handle()));
+  const char* sni = SSL_get_servername(c.stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+  if (sni != nullptr) c.server_name = sni;
   co_return !c.stop_requested;
 }
 
@@ -100,7 +105,9 @@ net::awaitable<void> tls_close_notify(const ServerState& st, Connection<Stream>&
 template <class Stream>
 void set_transport(const Connection<Stream>& c, Request& req) {
   req.remote = c.remote;
+  req.remote_address = c.address;
   req.tls = kIsTls<Stream>;
+  req.server_name = c.server_name;
   if (c.peer_certificate) req.peer_certificate = crypto::share(c.peer_certificate.get());
 }
 

@@ -61,9 +61,10 @@ net::awaitable<Exchange> handle(ServerState& st, Request& req) {
   std::optional<Response> res;
   std::string what = "unknown exception";
   try {
-    if (route.blocking) {
+    if (st.router.filter()) res = st.router.filter()(req, route);  // may answer by itself
+    if (!res && route.blocking) {
       res = co_await run_blocking(st.runtime.blocking(), [&] { return route.blocking(req); });
-    } else {
+    } else if (!res) {
       res = co_await route.async(req);
     }
   } catch (const std::exception& e) {

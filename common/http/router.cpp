@@ -1,6 +1,9 @@
 #include "sigil/http/router.hpp"
 
+#include <boost/json.hpp>
+
 #include "sigil/base/result.hpp"
+#include "sigil/http/error_mapping.hpp"
 
 namespace sigil::http {
 namespace {
@@ -98,6 +101,42 @@ Router::Match Router::match(bhttp::verb method, std::string_view path) const {
     if (seg.is_param) m.params.emplace(seg.text, std::string(parts[i]));
   }
   return m;
+}
+
+Response error_response(Request& request, ErrorStyle style, const Error& error) {
+  switch (style) {
+    case ErrorStyle::kSoap:
+      return soap_fault(request, error);
+    case ErrorStyle::kJson: {
+      request.fault = std::string(errc_name(error.code));
+      Response res = rest_error(error);
+      res.set(bhttp::field::cache_control, "no-store");
+      return res;
+    }
+    case ErrorStyle::kText:
+      break;
+  }
+  request.fault = std::string(errc_name(error.code));
+  return make_response(static_cast<bhttp::status>(error_mapping(error.code).rest_status),
+                       error.message + "\n", kTextPlain);
+}
+
+Response misdirected_request(Request& request, ErrorStyle style, std::string_view message) {
+  if (style == ErrorStyle::kSoap) {
+    return soap_fault(request, make_error(Errc::kMalformedRequest, std::string(message)));
+  }
+  request.fault = "misdirected_request";
+  if (style == ErrorStyle::kText) {
+    return make_response(bhttp::status::misdirected_request, std::string(message) + "\n",
+                         kTextPlain);
+  }
+  boost::json::object o;
+  o["error"] = "misdirected_request";
+  o["message"] = message;
+  Response res =
+      make_response(bhttp::status::misdirected_request, boost::json::serialize(o), kJson);
+  res.set(bhttp::field::cache_control, "no-store");
+  return res;
 }
 
 }  // namespace sigil::http

@@ -66,15 +66,22 @@ void start_connection(
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   std::string remote = ec ? "-" : format_endpoint(peer);
+  if (st->peer_filter && (ec || !st->peer_filter(peer.address()))) {
+    st->logger.warn("http.connection.refused",
+                    {{"listener", st->name}, {"reason", "untrusted_peer"}, {"remote", remote}});
+    if (st->observer != nullptr) st->observer->on_connection_rejected(st->name);
+    socket.close(ec);
+    return;
+  }
   if (!st->tls) {
     launch(st, std::make_shared<Connection<TcpStream>>(TcpStream(std::move(socket)),
-                                                       std::move(remote)));
+                                                       std::move(remote), peer.address()));
     return;
   }
   // The context of this moment; a later set_tls_context() does not affect this connection.
   std::shared_ptr<net::ssl::context> tls = st->current_tls_context();
   launch(st, std::make_shared<Connection<TlsStream>>(TlsStream(TcpStream(std::move(socket)), *tls),
-                                                     std::move(remote)));
+                                                     std::move(remote), peer.address()));
 }
 
 net::awaitable<void> accept_loop(std::shared_ptr<ServerState> st) {
@@ -162,6 +169,12 @@ Result<boost::asio::ip::tcp::endpoint> Server::listen(std::string_view host_port
     st.tls_context = detail::wrap(tls->context);
   }
   return st.local;
+}
+
+void Server::set_peer_filter(PeerFilter filter) {
+  std::lock_guard lock(state_->mu);
+  SIGIL_CHECK(!state_->accepting);  // connections read it without a lock once accepting
+  state_->peer_filter = std::move(filter);
 }
 
 Result<void> Server::set_tls_context(crypto::SslCtxPtr&& context) {

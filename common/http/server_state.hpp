@@ -63,6 +63,7 @@ struct ServerState {
   std::optional<Acceptor> acceptor;
   net::ip::tcp::endpoint local;
   bool tls = false;  // set by listen()
+  Server::PeerFilter peer_filter;  // set before start(); null: every peer
 
   // The TLS context new connections start with (set_tls_context swaps it). shared_ptr: a swap
   // may happen while a connection is being set up with the previous one; each SSL then holds

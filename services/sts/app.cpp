@@ -56,6 +56,23 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   app->core_ = std::make_unique<handlers::TokenCore>(
       *app->identity_, *app->key_cache_, app->clock_, log, host.registry(), std::move(options));
   app->tokens_ = std::make_unique<handlers::TokenService>(*app->core_);
+  routing::HostnameCacheOptions names;
+  names.conninfo = cfg.data.db;
+  names.poll_interval = std::chrono::milliseconds(cfg.keyset_poll_interval_ms);
+  app->hostnames_ =
+      std::make_unique<routing::HostnameCache>(*app->pool_, log, host.registry(), std::move(names));
+  (void)app->hostnames_->load("start");  // logged; the watcher retries
+  routing::HostnameCache* hostnames = app->hostnames_.get();
+  host.readiness().add_condition([hostnames]() -> std::string {
+    return hostnames->ready() ? std::string() : "tenant hostnames not loaded yet";
+  });
+  app->tenant_router_ =
+      std::make_unique<routing::TenantRouter>(*app->hostnames_, log, host.registry());
+  app->tenant_router_->set_fallback("/sts/STSService", cfg.default_tenant);
+  routing::EdgeOptions edge;
+  SIGIL_TRY(edge.trusted_proxies, routing::parse_cidrs(cfg.edge.trusted_proxies));
+  edge.client_cert_header = cfg.edge.client_cert_header;
+  app->edge_ = std::make_unique<routing::EdgeTrust>(std::move(edge), log, host.registry());
   SIGIL_TRY_VOID(app->build_server(host));
   return app;
 }
@@ -91,24 +108,47 @@ Result<void> StsApp::build_server(service::ServiceHost& host) {
     SIGIL_TRY(context, crypto::make_server_tls_context(tls));
     SIGIL_TRY_VOID(server_cert_->attach_sni(context.get()));  // per-hostname certificates
   }
-  http::Router router;
-  handlers::add_wstrust_routes(router, *tokens_, log_, cfg_.default_tenant);
-  rest::add_token_routes(router, *core_, log_);
-  rest::add_publish_routes(router, *core_, log_);
   http::ServerLimits limits;
   limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
-  server_ = std::make_unique<http::Server>(host.runtime(), "main", limits, std::move(router), log_,
+  server_ = std::make_unique<http::Server>(host.runtime(), "main", limits, make_router(), log_,
                                            &host.request_observer());
   http::TlsOptions tls_options;
   tls_options.context = std::move(context);
   SIGIL_TRY(auto endpoint, server_->listen(cfg_.service.listen, std::move(tls_options)));
   (void)endpoint;
+  if (!cfg_.edge.upstream_listen.empty()) {
+    // The reverse proxy's listener: the same routes, plain HTTP, trusted proxies only.
+    upstream_ = std::make_unique<http::Server>(host.runtime(), "upstream", limits, make_router(),
+                                               log_, &host.request_observer());
+    const routing::EdgeTrust* edge = edge_.get();
+    upstream_->set_peer_filter(
+        [edge](const boost::asio::ip::address& peer) { return edge->trusted(peer); });
+    SIGIL_TRY(auto upstream, upstream_->listen(cfg_.edge.upstream_listen));
+    (void)upstream;
+  }
   return {};
+}
+
+http::Router StsApp::make_router() {
+  http::Router router;
+  handlers::add_wstrust_routes(router, *tokens_, log_, cfg_.default_tenant);
+  rest::add_token_routes(router, *core_, log_);
+  rest::add_publish_routes(router, *core_, log_);
+  // First the edge trust rule (it decides the client certificate), then the tenant routing.
+  const routing::EdgeTrust* edge = edge_.get();
+  const routing::TenantRouter* tenants = tenant_router_.get();
+  router.set_filter([edge, tenants](http::Request& r, const http::Router::Route& route) {
+    if (auto refused = edge->apply(r, route)) return refused;
+    return tenants->route(r, route);
+  });
+  return router;
 }
 
 Result<void> StsApp::start() {
   key_cache_->start();
+  hostnames_->start();
   server_->start();
+  if (upstream_) upstream_->start();
   http::Server* server = server_.get();
   const log::Logger& log = log_;
   server_cert_->start([server, &log](crypto::SslCtxPtr context) {
@@ -121,7 +161,9 @@ Result<void> StsApp::start() {
 
 void StsApp::stop() {
   if (server_cert_) server_cert_->stop();
+  if (upstream_) upstream_->stop();
   if (server_) server_->stop();
+  if (hostnames_) hostnames_->stop();
   if (key_cache_) key_cache_->stop();
 }
 

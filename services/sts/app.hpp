@@ -3,7 +3,9 @@
 // the ServiceHost runs: libxml2/xmlsec, the PostgreSQL pool, the master key, the identity source,
 // the tenants' key sets and the token core, served over WS-Trust (POST /sts/STSService/{tenant}),
 // the JSON REST API (/api/v1/tenants/{tenant}/tokens...) and the publishing endpoints
-// (/api/v1/tenants/{tenant}/signing-certs[.pem], /saml/metadata/{tenant}).
+// (/api/v1/tenants/{tenant}/signing-certs[.pem], /saml/metadata/{tenant}), plus the tenant-less
+// forms of these paths, routed by TLS SNI name / Host (routing/tenant_router.hpp); optionally a
+// plain-HTTP listener for a reverse proxy (--upstream-listen, routing/edge.hpp).
 //
 // Thread-safety: create/start/stop from main's thread; the parts are thread-safe.
 
@@ -21,6 +23,9 @@
 #include "sts/handlers/token_service.hpp"
 #include "sts/identity/identity_source.hpp"
 #include "sts/keys/tenant_keys.hpp"
+#include "sts/routing/edge.hpp"
+#include "sts/routing/hostname_cache.hpp"
+#include "sts/routing/tenant_router.hpp"
 #include "sts/tls/server_cert_watcher.hpp"
 
 namespace sigil::sts {
@@ -40,6 +45,7 @@ class StsApp {
  private:
   StsApp(const StsConfig& cfg, const log::Logger& log, crypto::MasterKey&& master_key);
   Result<void> build_server(service::ServiceHost& host);
+  http::Router make_router();
 
   const StsConfig& cfg_;
   const log::Logger& log_;
@@ -53,7 +59,11 @@ class StsApp {
   std::unique_ptr<handlers::TokenCore> core_;
   std::unique_ptr<handlers::TokenService> tokens_;  // the WS-Trust adapter over core_
   std::unique_ptr<tls::ServerCertWatcher> server_cert_;  // the default certificate from PostgreSQL
+  std::unique_ptr<routing::HostnameCache> hostnames_;
+  std::unique_ptr<routing::TenantRouter> tenant_router_;
+  std::unique_ptr<routing::EdgeTrust> edge_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Server> upstream_;  // --upstream-listen, or null
 };
 
 }  // namespace sigil::sts

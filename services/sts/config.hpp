@@ -18,9 +18,17 @@ struct TlsConfig {
   std::string client_cert = "optional";  // none | optional | required (mTLS solution users)
 };
 
+// Edge / DMZ mode (docs/edge.md): sts behind a TLS-terminating reverse proxy.
+struct EdgeConfig {
+  std::string upstream_listen;     // plain-HTTP listener for the proxy; empty: none
+  std::string trusted_proxies;     // CIDR[,CIDR...]: peers whose forwarded headers are believed
+  std::string client_cert_header;  // header with the URL-encoded PEM client certificate
+};
+
 struct StsConfig {
   service::LogConfig log;
   TlsConfig tls;
+  EdgeConfig edge;
   std::string default_tenant = "vsphere.local";  // served at /sts/STSService without a tenant
   // Fallback to LISTEN/NOTIFY: how often every tenant's key set generation is polled.
   std::int64_t keyset_poll_interval_ms = 5000;

@@ -20,7 +20,8 @@ constexpr service::Program kProgram{
         "PostgreSQL database. Serves WS-Trust at https://LISTEN/sts/STSService/{tenant}, REST at\n"
         "/api/v1/tenants/{tenant}/tokens, signing certificates at .../signing-certs[.pem] and\n"
         "SAML metadata at /saml/metadata/{tenant}, and /healthz, /readyz and\n"
-        "/metrics on --metrics-listen.\n",
+        "/metrics on --metrics-listen. On a tenant's hostnames (TLS SNI name or Host) the same\n"
+        "paths work without {tenant}; a path naming another tenant is refused (421).\n",
     .commands = {},
     .epilog =
         "Exit status: 0 after a clean stop (SIGTERM/SIGINT), 1 when startup fails,\n"

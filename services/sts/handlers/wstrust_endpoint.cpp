@@ -36,7 +36,10 @@ void add_wstrust_routes(http::Router& router, TokenService& service, const log::
   router.add_blocking(
       bhttp::verb::post, "/sts/STSService",
       [&service, &log, tenant = std::move(default_tenant)](http::Request& r) {
-        return answer(service, log, r, tenant);
+        // The tenant routing (routing/tenant_router.hpp) fills in the SNI / Host tenant, or
+        // this default; without it (tests) the default.
+        std::string_view routed = r.param("tenant");
+        return answer(service, log, r, routed.empty() ? std::string_view(tenant) : routed);
       },
       http::ErrorStyle::kSoap);
 }

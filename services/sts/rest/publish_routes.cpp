@@ -185,6 +185,12 @@ void add_publish_routes(http::Router& router, handlers::TokenCore& core, const l
       {"/api/v1/tenants/{tenant}/signing-certs.pem", kPemType,
        [](const handlers::TokenCore&, const Published& p) { return signing_certs_pem(p); }},
       {"/saml/metadata/{tenant}", kMetadataType, &metadata},
+      // Tenant-less: the tenant the TLS SNI name / Host names (routing/).
+      {"/api/v1/signing-certs", http::kJson,
+       [](const handlers::TokenCore&, const Published& p) { return signing_certs_json(p); }},
+      {"/api/v1/signing-certs.pem", kPemType,
+       [](const handlers::TokenCore&, const Published& p) { return signing_certs_pem(p); }},
+      {"/saml/metadata", kMetadataType, &metadata},
   };
   for (const Route& route : kRoutes) {
     router.add_blocking(

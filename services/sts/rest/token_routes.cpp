@@ -213,10 +213,14 @@ void add_token_routes(http::Router& router, TokenCore& core, const log::Logger& 
     std::string_view what;
     Flow flow;
   };
+  // The tenant-less forms serve the tenant the TLS SNI name / Host names (routing/).
   static constexpr Route kRoutes[] = {
       {"/api/v1/tenants/{tenant}/tokens", "issue", &issue},
       {"/api/v1/tenants/{tenant}/tokens/validate", "validate", &validate},
       {"/api/v1/tenants/{tenant}/tokens/renew", "renew", &renew},
+      {"/api/v1/tokens", "issue", &issue},
+      {"/api/v1/tokens/validate", "validate", &validate},
+      {"/api/v1/tokens/renew", "renew", &renew},
   };
   for (const Route& route : kRoutes) {
     router.add_blocking(

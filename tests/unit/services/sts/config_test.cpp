@@ -36,5 +36,24 @@ TEST(StsConfig, BadListenAddressIsRejectedNamingTheFlag) {
   EXPECT_EQ(r.error().message.rfind("--listen: ", 0), 0u);
 }
 
+TEST(StsConfig, EdgeFlagsAreCheckedTogether) {
+  StsConfig cfg;
+  EXPECT_TRUE(cfg.edge.upstream_listen.empty());  // edge mode is off by default
+  cfg.edge.upstream_listen = "127.0.0.1:8080";
+  auto alone = validate(cfg);
+  ASSERT_FALSE(alone);
+  EXPECT_NE(alone.error().message.find("--upstream-listen needs --trusted-proxies"),
+            std::string::npos);
+  cfg.edge.trusted_proxies = "10.0.0.0/8,192.168.0.1";
+  EXPECT_TRUE(validate(cfg));
+  cfg.edge.trusted_proxies = "10.0.0.0/40";
+  EXPECT_FALSE(validate(cfg));
+  cfg.edge.trusted_proxies = "10.0.0.0/8";
+  cfg.edge.client_cert_header = "X-SSL-Client-Cert";
+  EXPECT_TRUE(validate(cfg));
+  cfg.edge.client_cert_header = "X SSL:Cert";
+  EXPECT_FALSE(validate(cfg));
+}
+
 }  // namespace
 }  // namespace sigil::sts

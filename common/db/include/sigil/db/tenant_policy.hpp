@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <pqxx/dbtransaction>
@@ -46,6 +47,9 @@ struct PolicyField {
 
 /// Every field, in table order.
 const std::vector<PolicyField>& policy_fields();
+
+/// The tenant's current value of every field, in table order (column name, value).
+std::vector<std::pair<std::string_view, std::int64_t>> policy_values(const TenantRow& t);
 
 /// kInvalidArgument naming the first field out of range ("max_renew_count must be 0..1000").
 Result<void> validate(const TenantPolicyUpdate& update);

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -30,11 +31,17 @@ struct Request {
   std::string query;  // without the `?`
   std::map<std::string, std::string, std::less<>> params;  // `{tenant}` -> "vsphere.local"
   std::string remote;                                      // peer "ip:port"
+  boost::asio::ip::address remote_address;                 // the TCP peer's address
   bool tls = false;                                        // arrived over HTTPS
+  /// TLS: the server name (SNI) the client sent in the handshake, as sent (any case, maybe a
+  /// trailing dot), or "" (plain HTTP, or a client without SNI). Every request on a keep-alive
+  /// connection carries its connection's name.
+  std::string server_name;
   /// The certificate the client presented in the TLS handshake (proof that it holds the key),
-  /// or null on plain HTTP or when none was sent. Without a client CA in the TLS context it is
-  /// NOT checked against any trust (crypto/tls_context.hpp): authenticate by comparing its DER
-  /// with the registered certificate, never by its subject.
+  /// or null on plain HTTP or when none was sent. A request filter (router.hpp) may set it on
+  /// a listener behind a trusted TLS-terminating proxy (sts --client-cert-header). Without a
+  /// client CA in the TLS context it is NOT checked against any trust (crypto/tls_context.hpp):
+  /// authenticate by comparing its DER with the registered certificate, never by its subject.
   crypto::X509Ptr peer_certificate;
   // Set by the handler to add `fault=...` to the access log line (e.g. "wst:FailedAuthentication").
   std::string fault;

@@ -9,11 +9,16 @@
 // waits on PostgreSQL or burns CPU (XML signing) is registered with add_blocking() and runs on the
 // blocking thread pool, or the handler itself uses run_blocking() (io_runtime.hpp).
 //
+// A request filter (set_filter) runs after a route matched and its `{name}` values are in
+// Request::params, before the handler, on the connection's strand (it must not block): it may
+// change the request (e.g. fill in `{tenant}` for a tenant-less path) or answer it itself.
+//
 // Thread-safety: build the router on one thread, then hand it to the Server; after that it is
-// read-only and shared by every connection.
+// read-only and shared by every connection. A Router is copyable (one per listener).
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +53,8 @@ class Router {
     BlockingHandler blocking;
     ErrorStyle errors;
   };
+  /// A response ends the request there (the handler does not run); nullopt lets it run.
+  using Filter = std::function<std::optional<Response>(Request&, const Route&)>;
   enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
   struct Match {
     Outcome outcome = Outcome::kNotFound;
@@ -64,9 +71,24 @@ class Router {
 
   Match match(bhttp::verb method, std::string_view path) const;
 
+  /// Replaces the request filter (null: none).
+  void set_filter(Filter filter) { filter_ = std::move(filter); }
+  const Filter& filter() const { return filter_; }
+
  private:
   void insert(Route route);
   std::vector<Route> routes_;
+  Filter filter_;
 };
+
+/// `error` in the route's style: a JSON error (rest_error), a SOAP fault (HTTP 500), or plain
+/// text with the table's REST status. Sets request.fault.
+Response error_response(Request& request, ErrorStyle style, const Error& error);
+
+/// 421 Misdirected Request (RFC 9110 §15.5.20: this server will not answer for the target the
+/// request names) in the route's style: JSON `{"error":"misdirected_request","message":...}`
+/// or plain text with status 421; on SOAP routes a wst:InvalidRequest fault with HTTP 500, since
+/// SOAP clients read a body only on 200 or 500 (wstrust-contract.md §1.3). Sets request.fault.
+Response misdirected_request(Request& request, ErrorStyle style, std::string_view message);
 
 }  // namespace sigil::http

@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -117,6 +118,11 @@ class Server {
   /// message (bad address, in use, no TLS context, ...).
   Result<boost::asio::ip::tcp::endpoint> listen(std::string_view host_port,
                                                 std::optional<TlsOptions> tls = std::nullopt);
+  /// Which TCP peers may connect: a connection from an address the filter refuses is closed at
+  /// once, logged (`event=http.connection.refused reason=untrusted_peer`) and counted as
+  /// rejected. Call before start(); null (the default) admits every peer.
+  using PeerFilter = std::function<bool(const boost::asio::ip::address&)>;
+  void set_peer_filter(PeerFilter filter);
   /// TLS listeners: connections accepted from now on use `context`; open ones keep theirs.
   /// May be called from any thread. kInvalidArgument on a plain listener or a null context.
   Result<void> set_tls_context(crypto::SslCtxPtr&& context);
