@@ -7,6 +7,7 @@
 
 #include "admin_client.hpp"
 #include "local_db.hpp"
+#include "output_file.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"
 #include "sigil/crypto/x509.hpp"
@@ -36,22 +37,6 @@ std::string encode(std::string_view v) {
   return out;
 }
 
-// Creates `path` with `text` (mode `mode`), refusing to overwrite.
-Result<void> write_new_file(const std::string& path, std::string_view text, int mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return fail(Errc::kInvalidArgument, "cannot create " + path + " (it must not exist)");
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return fail(Errc::kUnavailable, "cannot write " + path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) return fail(Errc::kUnavailable, "cannot write " + path);
-  return {};
-}
 
 int alarms_list(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   std::string query;

@@ -85,6 +85,10 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_string({"chain", "--chain", "", "FILE",
                       "signing-cert import: issuer certificates up to the root (PEM)"},
                      &cfg->chain_file);
+  options.add_string({"peer.ca", "--ca", "", "FILE",
+                      "peer add: the peer deployment's trust bundle (sigilctl peer identity "
+                      "on the peer)"},
+                     &cfg->peer_ca_file);
   options.add_bool({"dry_run", "--dry-run", "", "",
                     "signing-cert import, rotate, certmgr run-once: report what would change, change nothing"},
                    &cfg->dry_run);

@@ -55,6 +55,7 @@ struct SigilctlConfig {
   std::int64_t validity_days = 0;     // 0: the server's default
   std::string key_file;
   std::string chain_file;
+  std::string peer_ca_file;  // peer add: the other deployment's trust bundle (--ca)
   bool dry_run = false;
   bool force = false;
   bool activate = false;

@@ -6,6 +6,7 @@
 
 #include "admin_verbs.hpp"
 #include "config.hpp"
+#include "peer.hpp"
 #include "sigil/service/cli.hpp"
 #include "server_cert.hpp"
 #include "signing_cert.hpp"
@@ -24,7 +25,7 @@ struct Verb {
   int (*run)(const ctl::SigilctlConfig&, std::span<const std::string>, std::FILE*, std::FILE*);
 };
 
-// Only verbs that work today are listed (peer, bundle, token are still to come).
+// Only verbs that work today are listed (token is still to come).
 constexpr Verb kVerbs[] = {
     {"status", "health and readiness of sigil-sts and sigil-certmgr", ctl::kStatusHelp,
      ctl::run_status},
@@ -45,6 +46,8 @@ constexpr Verb kVerbs[] = {
     {"audit", "the tenant's audit log", ctl::kAuditHelp, ctl::run_audit},
     {"admin-cert", "create an admin client certificate for the admin API (bootstrap)",
      ctl::kAdminCertHelp, ctl::run_admin_cert},
+    {"peer", "linked peer deployments: identity, add, list, remove", ctl::kPeerHelp,
+     ctl::run_peer},
 };
 
 const Verb* find_verb(std::string_view name) {
@@ -77,9 +80,11 @@ constexpr service::Program kProgram{
         "  certmgr         run-once: one scheduler pass, optionally --at another time\n"
         "  audit           list: the tenant's audit log\n"
         "  admin-cert      create: an admin client certificate for the admin API (bootstrap)\n"
+        "  peer            identity, add, list, remove: linked peer deployments\n"
         "\n"
-        "signing-cert, server-cert, rotate, alarms, certmgr and audit use certmgr's admin API\n"
-        "over HTTPS (--server, --ca-file, and --client-cert/--client-key or --token-file).\n"
+        "signing-cert, server-cert, rotate, alarms, certmgr, audit and peer use certmgr's\n"
+        "admin API over HTTPS (--server, --ca-file, and --client-cert/--client-key or\n"
+        "--token-file).\n"
         "tenant, user, solution-user and admin-cert use PostgreSQL directly (--db): the\n"
         "bootstrap, since the first administrator must exist before the admin API can be used.\n"
         "\n"

@@ -1,8 +1,5 @@
 #include "server_cert.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <iostream>
 
@@ -11,6 +8,7 @@
 
 #include "admin_client.hpp"
 #include "local_db.hpp"
+#include "output_file.hpp"
 #include "sigil/crypto/encoding.hpp"
 
 namespace sigil::ctl {
@@ -19,24 +17,6 @@ namespace {
 namespace json = boost::json;
 using boost::beast::http::verb;
 
-// Creates `path` (must not exist) and writes `data`; removes it again on failure.
-Result<void> write_new_file(const std::string& path, crypto::ByteView data, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return fail(Errc::kInvalidArgument, "cannot create " + path + " (it must not exist yet)");
-  }
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0 || written != data.size()) {
-    ::unlink(path.c_str());
-    return fail(Errc::kUnavailable, "cannot write " + path);
-  }
-  return {};
-}
 
 json::object subject_body(const SigilctlConfig& cfg) {
   json::object body;
@@ -144,7 +124,7 @@ int csr(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   auto v = admin_request(cfg, verb::post, "/server-cert/csr", subject_body(cfg));
   if (!v) return report_failure(err, v.error());
   const std::string pem = text_of(*v, "csr");
-  if (auto w = write_new_file(cfg.out_file, crypto::bytes_of(pem), 0644); !w) {
+  if (auto w = write_new_file(cfg.out_file, pem, 0644); !w) {
     return report_failure(err, w.error());
   }
   if (cfg.json) {
@@ -227,7 +207,7 @@ int export_p12(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   if (!v) return report_failure(err, v.error());
   auto der = crypto::base64_decode(text_of(*v, "pkcs12"));
   if (!der) return report_failure(err, make_error(Errc::kUnavailable, "certmgr sent no PKCS#12"));
-  if (auto w = write_new_file(cfg.out_file, crypto::ByteView(der->data(), der->size()), 0600); !w) {
+  if (auto w = write_new_file(cfg.out_file, std::string_view(reinterpret_cast<const char*>(der->data()), der->size()), 0600); !w) {
     return report_failure(err, w.error());
   }
   if (cfg.json) {

@@ -3,27 +3,16 @@
 #include <pqxx/result>
 
 #include "json_text.hpp"
+#include "key_state.hpp"
 #include "sigil/db/audit_log.hpp"
 #include "sigil/db/errors.hpp"
+#include "sigil/db/peer_store.hpp"
 
 namespace sigil::db {
 namespace {
 
 using internal::JsonObject;
-
-keys::KeyState key_state_of(SigningKeyState s) {
-  switch (s) {
-    case SigningKeyState::kPending:
-      return keys::KeyState::kPending;
-    case SigningKeyState::kActive:
-      return keys::KeyState::kActive;
-    case SigningKeyState::kVerifyOnly:
-      return keys::KeyState::kVerifyOnly;
-    case SigningKeyState::kRetired:
-      return keys::KeyState::kRetired;
-  }
-  return keys::KeyState::kPending;
-}
+using internal::key_state_of;
 
 JsonObject added_json(const SigningKeyRow& k) {
   JsonObject o;
@@ -59,15 +48,8 @@ keys::KeyRecord key_record_of(const SigningKeyRow& row) {
 }
 
 Result<KeySetChange> KeySetStore::begin(std::string_view tenant, TimePoint now) {
-  try {
-    // Serialises every key-set change of this tenant (and set-policy, which locks it too).
-    const pqxx::result r = tx_.exec_params(
-        "SELECT id FROM tenants WHERE name_key = lower($1) FOR UPDATE", std::string(tenant));
-    if (r.empty()) return fail(Errc::kNotFound, "no such tenant", std::string(tenant));
-  } catch (...) {
-    return unexpected(current_db_error("lock tenant"));
-  }
-  SIGIL_TRY(TenantRow row, TenantStore(tx_).find(tenant));
+  // Serialises every key-set change of this tenant (and set-policy, which locks it too).
+  SIGIL_TRY(TenantRow row, TenantStore(tx_).lock(tenant));
   KeySetChange change;
   change.tenant = row.name;
   change.tenant_id = row.id;
@@ -104,7 +86,14 @@ Result<void> KeySetStore::audit(const KeySetChange& change, std::string_view act
   return AuditLogStore(tx_).append(e);
 }
 
-Result<void> KeySetStore::finish(KeySetChange& change) {
+// Every change also appends a change_log record (the tenant's whole key set afterwards) in the
+// same transaction, for linked peers (peer_store.hpp); `kind` is empty when nothing changed.
+Result<void> KeySetStore::finish(KeySetChange& change, std::string_view kind) {
+  if (!kind.empty()) {
+    SIGIL_TRY(std::int64_t seq,
+              append_keyset_change(tx_, change.tenant_id, change.tenant, kind, std::nullopt));
+    (void)seq;
+  }
   try {
     change.generation =
         tx_.exec_params1("SELECT keyset_generation FROM tenants WHERE id = $1", change.tenant_id)[0]
@@ -157,7 +146,7 @@ Result<KeySetChange> KeySetStore::add_pending(std::string_view tenant, NewSignin
   JsonObject new_value = added_json(row);
   new_value.add("state", "pending");
   SIGIL_TRY_VOID(audit(change, "signing-key.add", row.key_id, std::nullopt, new_value.text()));
-  SIGIL_TRY_VOID(finish(change));
+  SIGIL_TRY_VOID(finish(change, "keyset.add"));
   return change;
 }
 
@@ -165,7 +154,7 @@ Result<KeySetChange> KeySetStore::activate(std::string_view tenant, std::string_
                                            TimePoint now) {
   SIGIL_TRY(KeySetChange change, begin(tenant, now));
   SIGIL_TRY_VOID(activate_locked(change, key_id, now, "signing-key.activate"));
-  SIGIL_TRY_VOID(finish(change));
+  SIGIL_TRY_VOID(finish(change, "keyset.activate"));
   return change;
 }
 
@@ -174,7 +163,7 @@ Result<KeySetChange> KeySetStore::rotate(std::string_view tenant, NewSigningKey 
   SIGIL_TRY(KeySetChange change, begin(tenant, now));
   SIGIL_TRY(SigningKeyRow row, insert(change, std::move(key)));
   SIGIL_TRY_VOID(activate_locked(change, row.key_id, now, "signing-key.rotate"));
-  SIGIL_TRY_VOID(finish(change));
+  SIGIL_TRY_VOID(finish(change, "keyset.rotate"));
   return change;
 }
 
@@ -190,13 +179,13 @@ Result<KeySetChange> KeySetStore::import(std::string_view tenant, NewSigningKey 
     new_value.add("state", "pending");
     SIGIL_TRY_VOID(audit(change, "signing-key.import", row.key_id, std::nullopt, new_value.text()));
   }
-  SIGIL_TRY_VOID(finish(change));
+  SIGIL_TRY_VOID(finish(change, "keyset.import"));
   return change;
 }
 
 Result<KeySetChange> KeySetStore::retire_due(std::string_view tenant, TimePoint now) {
   SIGIL_TRY(KeySetChange change, begin(tenant, now));
-  SIGIL_TRY_VOID(finish(change));
+  SIGIL_TRY_VOID(finish(change, change.retired.empty() ? "" : "keyset.retire"));
   return change;
 }
 

@@ -14,6 +14,7 @@
 #include <pqxx/transaction>
 
 #include "certmgr/admin/admin_api.hpp"
+#include "certmgr/peers/peer_sync.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/advisory_locks.hpp"
 #include "sigil/db/alarm_store.hpp"
@@ -109,6 +110,7 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
                                                        const log::Logger& log) {
   SIGIL_TRY(crypto::MasterKey master_key, open_master_key(cfg));
   SIGIL_TRY(SchedulerOptions options, scheduler_options(cfg));
+  const ca::CaOptions peer_ca = options.ca;  // the peer client certificate's issuer
   std::unique_ptr<CertmgrApp> app(new CertmgrApp(cfg, log, std::move(master_key)));
   db::PoolOptions pool;
   pool.max_connections = 8;
@@ -154,6 +156,12 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
                        std::lock_guard lock(self->snapshot_mu_);
                        return self->ca_not_after_;
                      });
+  peers::PeerSyncOptions peer_options;
+  peer_options.conninfo = cfg.data.db;
+  peer_options.hostname = cfg.tls.hostname;
+  peer_options.ca = peer_ca;
+  app->peer_sync_ = std::make_unique<peers::PeerSync>(*app->pool_, app->master_key_, app->clock_,
+                                                      log, reg, std::move(peer_options));
   if (!cfg.service.listen.empty()) SIGIL_TRY_VOID(app->build_admin_server(host));
   return app;
 }
@@ -178,6 +186,7 @@ Result<void> CertmgrApp::build_admin_server(service::ServiceHost& host) {
   admin_api_ = std::make_unique<admin::AdminApi>(deps);
   http::Router router;
   admin_api_->add_routes(router);
+  peer_sync_->add_routes(router);
   http::ServerLimits limits;
   limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
   limits.max_connections = 256;
@@ -194,6 +203,7 @@ Result<void> CertmgrApp::build_admin_server(service::ServiceHost& host) {
 void CertmgrApp::start() {
   if (thread_.joinable()) return;
   if (admin_server_) admin_server_->start();
+  peer_sync_->start();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -205,6 +215,7 @@ void CertmgrApp::stop() {
   stop_cv_.notify_all();
   if (admin_server_) admin_server_->stop();
   if (thread_.joinable()) thread_.join();
+  if (peer_sync_) peer_sync_->stop();
 }
 
 bool CertmgrApp::sleep_for(std::chrono::milliseconds d) {
@@ -294,6 +305,7 @@ void CertmgrApp::loop() {
       leader_gauge_->set(0);
       lock_conn.reset();
     }
+    peer_sync_->set_leader(leader);
     const auto now = std::chrono::steady_clock::now();
     if (leader && now >= next_pass) {
       auto report = scheduler_->run_pass(clock_.now(), false, true);

@@ -16,6 +16,9 @@
 // --tls-cert/--tls-key or HOME/tls, self-signed at first start; TLS client certificates
 // optional, checked by the API's authentication) serves /api/v1/admin/...
 //
+// Linked peers (peers/peer_sync.hpp): every process serves POST /api/v1/peer/changes on the
+// admin listener; the leader pushes change_log records to the peers (set_leader from loop()).
+//
 // Thread-safety: start/stop from main's thread.
 
 #include <atomic>
@@ -37,6 +40,9 @@ namespace sigil::certmgr {
 
 namespace admin {
 class AdminApi;
+}
+namespace peers {
+class PeerSync;
 }
 
 class CertmgrApp {
@@ -67,6 +73,7 @@ class CertmgrApp {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<xml::XmlSecLibrary> xmlsec_;  // token validation in the admin API
   std::unique_ptr<admin::AdminApi> admin_api_;
+  std::unique_ptr<peers::PeerSync> peer_sync_;  // linked peers (peers/peer_sync.hpp)
   std::unique_ptr<http::Server> admin_server_;
   metrics::Gauge* leader_gauge_ = nullptr;
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "certmgr/admin/server_cert_routes.hpp"
+#include "certmgr/peers/admin_routes.hpp"
 #include "sigil/http/error_mapping.hpp"
 
 namespace sigil::certmgr::admin {
@@ -146,6 +147,10 @@ void AdminApi::add_routes(http::Router& router) {
   add(router, bhttp::verb::post, "/server-cert/import", bind(import_server_cert));
   add(router, bhttp::verb::post, "/server-cert/self-signed", bind(self_signed_server_cert));
   add(router, bhttp::verb::post, "/server-cert/export", bind(export_server_cert));
+  add(router, bhttp::verb::get, "/peers", bind(peers::list_peers));
+  add(router, bhttp::verb::post, "/peers", bind(peers::add_peer));
+  add(router, bhttp::verb::post, "/peers/remove", bind(peers::remove_peer));
+  add(router, bhttp::verb::get, "/peers/identity", bind(peers::peer_identity));
 }
 
 }  // namespace sigil::certmgr::admin

@@ -97,7 +97,7 @@ TEST(SigilctlCommandLine, HelpListsOnlyWorkingVerbs) {
   EXPECT_EQ(r->exit_code, 0);
   EXPECT_NE(r->out.find("  status "), std::string::npos);
   for (const char* working : {"  tenant ", "  signing-cert ", "  server-cert ", "  rotate ", "  alarms ",
-                              "  certmgr ", "  admin-cert ", "admin API"}) {
+                              "  certmgr ", "  admin-cert ", "  peer ", "admin API"}) {
     EXPECT_NE(r->out.find(working), std::string::npos) << working;
   }
   for (const char* not_yet : {"tenant create", "token issue", "bundle"}) {

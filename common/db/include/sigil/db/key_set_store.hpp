@@ -14,6 +14,9 @@
 //      key becomes verify-only until now + max token lifetime incl. renewals + tolerance);
 //   4. appends one audit_log row per change (actor, action, tenant, target key id, old and new
 //      key ids as jsonb).
+//   5. appends one change_log record (kind "keyset.add", ".activate", ".rotate", ".import",
+//      ".retire") whose payload is the tenant's whole key set afterwards, for linked peers
+//      (peer_store.hpp, docs/peers.md); retire_due() only when it retired something.
 // The signing_keys trigger bumps tenants.keyset_generation and NOTIFYs `sigil_keyset` for every
 // row changed, so replicas reload after COMMIT. An error leaves the transaction to be rolled
 // back (transact() does), so a failed operation changes nothing.
@@ -88,7 +91,7 @@ class KeySetStore {
   Result<void> audit(const KeySetChange& change, std::string_view action,
                      std::optional<std::string> target, std::optional<std::string> old_value,
                      std::optional<std::string> new_value);
-  Result<void> finish(KeySetChange& change);
+  Result<void> finish(KeySetChange& change, std::string_view kind);
 
   pqxx::dbtransaction& tx_;
   std::string actor_;
