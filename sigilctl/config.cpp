@@ -98,6 +98,12 @@ void bind_options(config::OptionSet& options, SigilctlConfig* cfg) {
   options.add_bool({"activate", "--activate", "", "",
                     "signing-cert import: make the imported key active at once"},
                    &cfg->activate);
+  options.add_bool({"bundle.include_secrets", "--include-secrets", "", "",
+                    "bundle export: include the users' password hashes"},
+                   &cfg->include_secrets);
+  options.add_bool({"bundle.trust", "--trust", "", "",
+                    "bundle import: trust the bundle's signer (added to the trusted list)"},
+                   &cfg->trust);
   options.add_choice({"signing_cert.key_type", "--key-type", "", "rsa-2048|rsa-3072|ecdsa-p256",
                       "signing-cert add, refresh: type of the new key"},
                      &cfg->key_type, {"rsa-2048", "rsa-3072", "ecdsa-p256"});

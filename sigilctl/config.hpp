@@ -59,6 +59,9 @@ struct SigilctlConfig {
   bool dry_run = false;
   bool force = false;
   bool activate = false;
+  // bundle export / import
+  bool include_secrets = false;
+  bool trust = false;
   // tenant set-policy: empty = unchanged (strings, so "unset" is distinguishable)
   std::string clock_tolerance_s;
   std::string max_bearer_lifetime_s;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "admin_verbs.hpp"
+#include "bundle.hpp"
 #include "config.hpp"
 #include "peer.hpp"
 #include "sigil/service/cli.hpp"
@@ -46,6 +47,8 @@ constexpr Verb kVerbs[] = {
     {"audit", "the tenant's audit log", ctl::kAuditHelp, ctl::run_audit},
     {"admin-cert", "create an admin client certificate for the admin API (bootstrap)",
      ctl::kAdminCertHelp, ctl::run_admin_cert},
+    {"bundle", "signed configuration bundles: export, import, trusted list", ctl::kBundleHelp,
+     ctl::run_bundle},
     {"peer", "linked peer deployments: identity, add, list, remove", ctl::kPeerHelp,
      ctl::run_peer},
 };
@@ -80,9 +83,10 @@ constexpr service::Program kProgram{
         "  certmgr         run-once: one scheduler pass, optionally --at another time\n"
         "  audit           list: the tenant's audit log\n"
         "  admin-cert      create: an admin client certificate for the admin API (bootstrap)\n"
+        "  bundle          export, import, trusted list: signed configuration bundles\n"
         "  peer            identity, add, list, remove: linked peer deployments\n"
         "\n"
-        "signing-cert, server-cert, rotate, alarms, certmgr, audit and peer use certmgr's\n"
+        "signing-cert, server-cert, rotate, alarms, certmgr, audit, peer and bundle use certmgr's\n"
         "admin API over HTTPS (--server, --ca-file, and --client-cert/--client-key or\n"
         "--token-file).\n"
         "tenant, user, solution-user and admin-cert use PostgreSQL directly (--db): the\n"

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "certmgr/admin/bundle_routes.hpp"
 #include "certmgr/admin/server_cert_routes.hpp"
 #include "certmgr/peers/admin_routes.hpp"
 #include "sigil/http/error_mapping.hpp"
@@ -151,6 +152,9 @@ void AdminApi::add_routes(http::Router& router) {
   add(router, bhttp::verb::post, "/peers", bind(peers::add_peer));
   add(router, bhttp::verb::post, "/peers/remove", bind(peers::remove_peer));
   add(router, bhttp::verb::get, "/peers/identity", bind(peers::peer_identity));
+  add(router, bhttp::verb::post, "/bundle/export", bind(export_bundle));
+  add(router, bhttp::verb::post, "/bundle/import", bind(import_bundle));
+  add(router, bhttp::verb::get, "/bundle/trusted-signers", bind(list_trusted_signers));
 }
 
 }  // namespace sigil::certmgr::admin

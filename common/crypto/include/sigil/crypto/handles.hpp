@@ -10,6 +10,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/param_build.h>
@@ -35,6 +36,7 @@ namespace sigil::crypto {
 
 using BioPtr = std::unique_ptr<BIO, CDeleter<BIO_free_all>>;
 using BignumPtr = std::unique_ptr<BIGNUM, CDeleter<BN_free>>;
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, CDeleter<CMS_ContentInfo_free>>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, CDeleter<EVP_PKEY_free>>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, CDeleter<EVP_PKEY_CTX_free>>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, CDeleter<EVP_MD_CTX_free>>;
