@@ -12,15 +12,6 @@ namespace {
 namespace json = boost::json;
 using boost::beast::http::verb;
 
-// `--ca FILE` once sigilctl's config has it (peer_ca_file); `--cert FILE` until then.
-template <class C>
-std::string peer_ca_file(const C& cfg) {
-  if constexpr (requires { cfg.peer_ca_file; }) {
-    if (!cfg.peer_ca_file.empty()) return cfg.peer_ca_file;
-  }
-  return cfg.cert_file;
-}
-
 
 std::int64_t int_of(const json::value& o, std::string_view key) {
   const json::value* v = o.as_object().if_contains(key);
@@ -47,7 +38,7 @@ int identity(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
 }
 
 int add(const SigilctlConfig& cfg, const std::string& url, std::FILE* out, std::FILE* err) {
-  const std::string ca = peer_ca_file(cfg);
+  const std::string& ca = cfg.peer_ca_file;
   if (ca.empty()) {
     return report_failure(err, make_error(Errc::kInvalidArgument,
                                           "peer add needs --ca FILE (the peer's trust bundle, "

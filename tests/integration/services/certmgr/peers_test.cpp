@@ -64,13 +64,8 @@ class LinkedPeers : public ::testing::Test {
         << "A: " << a_->certmgr().log() << "\nB: " << b_->certmgr().log();
   }
 
-  // `peer add URL --ca FILE` (`--cert FILE` while sigilctl's config lacks --ca).
   ProcessResult add_peer(PeerDeployment& on, const std::string& url, const std::string& bundle) {
-    auto r = on.ctl({"peer", "add", url, "--ca", bundle});
-    if (r.exit_code != 0 && r.err.find("unknown flag --ca") != std::string::npos) {
-      r = on.ctl({"peer", "add", url, "--cert", bundle});
-    }
-    return r;
+    return on.ctl({"peer", "add", url, "--ca", bundle});
   }
 
   bool converged() {
@@ -131,6 +126,33 @@ TEST_F(LinkedPeers, ARefreshOnAIsServedByBsStsWithinSecondsAndAsTokensValidateOn
   EXPECT_NE(b_->certmgr_metrics().find("sigil_peer_changes_received_total{peer=\"" + a_->url() +
                                        "\",result=\"applied\"}"),
             std::string::npos);
+}
+
+// Idempotency: A forgets that B acknowledged its records (as after a crash between B's commit
+// and A's bookkeeping) and sends them all again. B acknowledges each as a duplicate and applies
+// none: its key set and its key-set generation (bumped by every applied change) stay as they were.
+TEST_F(LinkedPeers, RecordsSentAgainAreAcknowledgedAndNotAppliedTwice) {
+  auto r = a_->ctl({"signing-cert", "refresh"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(eventually([&] { return converged(); }, 30s));
+  const std::int64_t last = a_->last_seq_for(b_->url());
+  ASSERT_GT(last, 0);
+  const auto keys_before = b_->keys();
+  const std::int64_t generation_before =
+      b_->scalar("SELECT keyset_generation FROM tenants WHERE name = 'vsphere.local'");
+  const std::int64_t applied_before = b_->peer(a_->url())->last_applied_seq;
+
+  a_->scalar("UPDATE peers SET last_acked_seq = 0 WHERE url = '" + b_->url() +
+             "' RETURNING 0");
+  ASSERT_TRUE(eventually([&] { return a_->peer(b_->url())->last_acked_seq == last; }, 30s))
+      << a_->certmgr().log();
+  EXPECT_NE(b_->certmgr_metrics().find("sigil_peer_changes_received_total{peer=\"" +
+                                       a_->url() + "\",result=\"duplicate\"}"),
+            std::string::npos);
+  EXPECT_EQ(b_->keys(), keys_before);
+  EXPECT_EQ(b_->scalar("SELECT keyset_generation FROM tenants WHERE name = 'vsphere.local'"),
+            generation_before);
+  EXPECT_EQ(b_->peer(a_->url())->last_applied_seq, applied_before);
 }
 
 TEST_F(LinkedPeers, WithBsCertmgrStoppedThreeChangesOnACatchUpInOrderWhenBReturns) {
