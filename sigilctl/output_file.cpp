@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <iostream>
+
 namespace sigil::ctl {
 
 Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode) {
@@ -21,6 +23,14 @@ Result<void> write_new_file(const std::string& path, std::string_view data, mode
     return fail(Errc::kUnavailable, "cannot write " + path);
   }
   return {};
+}
+
+Result<std::string> read_passphrase_stdin() {
+  std::string passphrase;
+  std::getline(std::cin, passphrase);
+  if (!passphrase.empty() && passphrase.back() == '\r') passphrase.pop_back();
+  if (passphrase.empty()) return fail(Errc::kInvalidArgument, "no passphrase on standard input");
+  return passphrase;
 }
 
 }  // namespace sigil::ctl

@@ -1,7 +1,8 @@
 #pragma once
-// sigilctl's output files (certificates, keys, CSRs, bundles, PKCS#12 exports): created new
-// with the given mode, never overwriting, and removed again when writing fails, so a failed
-// verb leaves no half-written secret behind.
+// sigilctl's local I/O for secrets and exports: output files (certificates, keys, CSRs,
+// bundles, PKCS#12 exports) created new with the given mode, never overwriting, and removed
+// again when writing fails, so a failed verb leaves no half-written secret behind; and the
+// export passphrase read from standard input (--passphrase-stdin).
 
 #include <sys/types.h>
 
@@ -14,5 +15,9 @@ namespace sigil::ctl {
 
 /// Creates `path` (kInvalidArgument when it exists) with `mode` and writes `data`.
 Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode);
+
+/// One line of standard input without its line ending; kInvalidArgument when it is empty.
+/// The caller wipes it (OPENSSL_cleanse) when done.
+Result<std::string> read_passphrase_stdin();
 
 }  // namespace sigil::ctl

@@ -1,7 +1,6 @@
 #include "server_cert.hpp"
 
 #include <cctype>
-#include <iostream>
 
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
@@ -184,13 +183,9 @@ int export_p12(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
                                           "server-cert export needs --out FILE and "
                                           "--passphrase-stdin"));
   }
-  std::string passphrase;
-  std::getline(std::cin, passphrase);
-  if (!passphrase.empty() && passphrase.back() == '\r') passphrase.pop_back();
-  if (passphrase.empty()) {
-    return report_failure(err, make_error(Errc::kInvalidArgument,
-                                          "no passphrase on standard input"));
-  }
+  auto read = read_passphrase_stdin();
+  if (!read) return report_failure(err, read.error());
+  std::string passphrase = std::move(*read);
   if (::access(cfg.out_file.c_str(), F_OK) == 0) {
     OPENSSL_cleanse(passphrase.data(), passphrase.size());
     return report_failure(err, make_error(Errc::kInvalidArgument,

@@ -4,13 +4,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <iostream>
 
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
 
 #include "admin_client.hpp"
 #include "local_db.hpp"
+#include "output_file.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "signing_cert.hpp"
 
@@ -82,13 +82,9 @@ int run_signing_cert_export(const SigilctlConfig& cfg, const std::string& key_id
                                           "signing-cert export-key needs --out FILE and "
                                           "--passphrase-stdin"));
   }
-  std::string passphrase;
-  std::getline(std::cin, passphrase);
-  if (!passphrase.empty() && passphrase.back() == '\r') passphrase.pop_back();
-  if (passphrase.empty()) {
-    return report_failure(err, make_error(Errc::kInvalidArgument,
-                                          "no passphrase on standard input"));
-  }
+  auto read = read_passphrase_stdin();
+  if (!read) return report_failure(err, read.error());
+  std::string passphrase = std::move(*read);
   // Refuse to overwrite before asking the server for the key.
   const int fd = ::open(cfg.out_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {

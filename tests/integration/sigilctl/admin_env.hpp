@@ -9,6 +9,7 @@
 // Thread-safety: one test thread.
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <optional>
@@ -61,6 +62,27 @@ class AdminApiFixture : public PgTest {
   }
 
   std::string path(const std::string& name) const { return (dir_->path() / name).string(); }
+
+  /// sigil-sts on this fixture's database and master key, with its home in path("sts"), polling
+  /// for key-set changes every `poll_interval_ms`; `extra` flags last. Sets `*port` to its HTTPS
+  /// port once the main listener is up (kUnavailable, with the log, when it does not come up).
+  Result<RunningService> start_sts(const std::string& poll_interval_ms, std::uint16_t* port,
+                                   const std::vector<std::string>& extra = {}) {
+    using namespace std::chrono_literals;
+    std::filesystem::create_directories(path("sts"));
+    std::vector<std::string> args{"--db", conninfo(), "--home", path("sts"), "--master-key-file",
+                                  path("master.key"), "--keyset-poll-interval-ms",
+                                  poll_interval_ms};
+    args.insert(args.end(), extra.begin(), extra.end());
+    SIGIL_TRY(RunningService sts, RunningService::start(sts_binary(), args));
+    for (int i = 0; i < 400; ++i, std::this_thread::sleep_for(25ms)) {
+      if (auto p = listener_port(sts.log(), "main")) {
+        *port = *p;
+        return sts;
+      }
+    }
+    return fail(Errc::kUnavailable, "sigil-sts's main listener did not start; log:\n" + sts.log());
+  }
 
   /// Runs a third-party tool (openssl, curl, ...) with a 30 s deadline.
   ProcessResult run(const std::vector<std::string>& args, const std::string& stdin_data = "") {

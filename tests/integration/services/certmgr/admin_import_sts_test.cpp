@@ -64,20 +64,13 @@ class AdminImportSts : public AdminApiFixture {
 
 TEST_F(AdminImportSts, AGoodImportSignsStsNextTokenAndXmlsec1VerifiesIt) {
   ASSERT_EQ(ctl({"user", "add", "alice", "--password-stdin"}, "Right-pass1\n").exit_code, 0);
-  std::filesystem::create_directories(path("sts"));
-  auto sts = RunningService::start(sts_binary(), {"--db", conninfo(), "--home", path("sts"),
-                                                  "--master-key-file", path("master.key"),
-                                                  "--keyset-poll-interval-ms", "500"});
+  std::uint16_t port = 0;
+  auto sts = start_sts("500", &port);
   ASSERT_TRUE(sts) << sts.error();
-  std::optional<std::uint16_t> port;
-  for (int i = 0; i < 400 && !port; ++i, std::this_thread::sleep_for(25ms)) {
-    port = listener_port(sts->log(), "main");
-  }
-  ASSERT_TRUE(port) << sts->log();
   const std::string sts_ca = path("sts") + "/tls/server.crt";
   std::string before;
   for (int i = 0; i < 100 && before.empty(); ++i, std::this_thread::sleep_for(100ms)) {
-    before = issue(*port, sts_ca);
+    before = issue(port, sts_ca);
   }
   ASSERT_FALSE(before.empty()) << sts->log();
 
@@ -103,7 +96,7 @@ TEST_F(AdminImportSts, AGoodImportSignsStsNextTokenAndXmlsec1VerifiesIt) {
       crypto::base64_encode(crypto::write_certificate_der(cert.get()).value());
   std::string token;
   for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms)) {
-    token = issue(*port, sts_ca);
+    token = issue(port, sts_ca);
     if (token.find(partner_b64) != std::string::npos) break;
   }
   ASSERT_NE(token.find(partner_b64), std::string::npos) << "sts never signed with the import";
@@ -126,8 +119,8 @@ TEST_F(AdminImportSts, AGoodImportSignsStsNextTokenAndXmlsec1VerifiesIt) {
                 "Admin-pass1\n")
                 .exit_code,
             0);
-  std::ofstream(path("admin.token")) << issue(*port, sts_ca, "Administrator", "Admin-pass1");
-  std::ofstream(path("alice.token")) << issue(*port, sts_ca);
+  std::ofstream(path("admin.token")) << issue(port, sts_ca, "Administrator", "Admin-pass1");
+  std::ofstream(path("alice.token")) << issue(port, sts_ca);
   const std::vector<std::string> no_cert = {"SIGIL_CLIENT_CERT=", "SIGIL_CLIENT_KEY="};
   auto listed = ctl({"--token-file", path("admin.token"), "signing-cert", "list"}, "", no_cert);
   EXPECT_EQ(listed.exit_code, 0) << listed.err;

@@ -204,19 +204,12 @@ TEST_F(ServerCertScope, TenantAdminManagesOnlyItsOwnHostnamesSystemAdminManagesA
 }
 
 TEST_F(ServerCertScope, KeyAndCertificateImportIsServedAndBadOnesChangeNothing) {
-  std::filesystem::create_directories(path("sts"));
-  auto sts = RunningService::start(sts_binary(), {"--db", conninfo(), "--home", path("sts"),
-                                                  "--master-key-file", path("master.key"),
-                                                  "--keyset-poll-interval-ms", "500"});
+  std::uint16_t port = 0;
+  auto sts = start_sts("500", &port);
   ASSERT_TRUE(sts) << sts.error();
-  std::optional<std::uint16_t> port;
-  for (int i = 0; i < 400 && !port; ++i, std::this_thread::sleep_for(25ms)) {
-    port = listener_port(sts->log(), "main");
-  }
-  ASSERT_TRUE(port) << sts->log();
   const pid_t pid = sts->process().pid();
   auto s_client = [&] {
-    return run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(*port),
+    return run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),
                 "-servername", "sts.a.example", "-CAfile", path("testca.pem"),
                 "-verify_return_error", "-brief"},
                "");
@@ -341,7 +334,7 @@ TEST_F(ServerCertScope, KeyAndCertificateImportIsServedAndBadOnesChangeNothing) 
   ASSERT_EQ(by_sys.exit_code, 0) << by_sys.err;
   ProcessResult default_ok;
   for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms)) {
-    default_ok = run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(*port),
+    default_ok = run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),
                       "-servername", "localhost", "-CAfile", path("testca.pem"),
                       "-verify_return_error", "-brief"},
                      "");

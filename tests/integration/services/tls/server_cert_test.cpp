@@ -51,16 +51,9 @@ class ServerCertLifecycle : public AdminApiFixture {
 };
 
 TEST_F(ServerCertLifecycle, CsrSignImportIsServedBySameStsAndBadImportsChangeNothing) {
-  std::filesystem::create_directories(path("sts"));
-  auto sts = RunningService::start(sts_binary(), {"--db", conninfo(), "--home", path("sts"),
-                                                  "--master-key-file", path("master.key"),
-                                                  "--keyset-poll-interval-ms", "500"});
+  std::uint16_t port = 0;
+  auto sts = start_sts("500", &port);
   ASSERT_TRUE(sts) << sts.error();
-  std::optional<std::uint16_t> port;
-  for (int i = 0; i < 400 && !port; ++i, std::this_thread::sleep_for(25ms)) {
-    port = listener_port(sts->log(), "main");
-  }
-  ASSERT_TRUE(port) << sts->log();
   const pid_t pid = sts->process().pid();
 
   // A test CA, made with the openssl CLI.
@@ -71,7 +64,7 @@ TEST_F(ServerCertLifecycle, CsrSignImportIsServedBySameStsAndBadImportsChangeNot
                  "keyUsage=critical,keyCertSign,cRLSign"});
   ASSERT_EQ(ca.exit_code, 0) << ca.err;
   // Before: sts serves its HOME/tls self-signed certificate, which the test CA did not sign.
-  EXPECT_NE(s_client(*port, path("testca.pem")).exit_code, 0);
+  EXPECT_NE(s_client(port, path("testca.pem")).exit_code, 0);
   EXPECT_EQ(state(), std::make_pair(std::string("-"), false));
 
   auto csr = ctl({"server-cert", "csr", "--cn", "localhost", "--country", "US", "--out",
@@ -137,7 +130,7 @@ TEST_F(ServerCertLifecycle, CsrSignImportIsServedBySameStsAndBadImportsChangeNot
   EXPECT_NE(refused.err.find("the certificate expired at"), std::string::npos) << refused.err;
   EXPECT_EQ(state(), std::make_pair(std::string("-"), true));
   // Still the old certificate on the wire.
-  EXPECT_NE(s_client(*port, path("testca.pem")).exit_code, 0);
+  EXPECT_NE(s_client(port, path("testca.pem")).exit_code, 0);
 
   // The good one: signed by the test CA for the CSR's key and name, with the CA as chain.
   ASSERT_EQ(sign(path("req.csr"), "DNS:localhost", path("good.crt")).exit_code, 0);
@@ -152,7 +145,7 @@ TEST_F(ServerCertLifecycle, CsrSignImportIsServedBySameStsAndBadImportsChangeNot
   // The running sts switches without a restart.
   ProcessResult verified;
   for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms)) {
-    verified = s_client(*port, path("testca.pem"));
+    verified = s_client(port, path("testca.pem"));
     if (verified.exit_code == 0) break;
   }
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err << sts->log();
@@ -176,7 +169,7 @@ TEST_F(ServerCertLifecycle, CsrSignImportIsServedBySameStsAndBadImportsChangeNot
   ASSERT_EQ(self_signed.exit_code, 0) << self_signed.err;
   int rc = 0;
   for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms)) {
-    rc = s_client(*port, path("testca.pem")).exit_code;
+    rc = s_client(port, path("testca.pem")).exit_code;
     if (rc != 0) break;
   }
   EXPECT_NE(rc, 0);

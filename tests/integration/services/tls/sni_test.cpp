@@ -93,27 +93,20 @@ TEST_F(SniSelection, ExactWildcardAndDefaultCertificatesBySniWithoutRestart) {
   auto bad_host = ctl({"server-cert", "self-signed", "--hostname", "*"});
   EXPECT_NE(bad_host.exit_code, 0);
 
-  std::filesystem::create_directories(path("sts"));
-  auto sts = RunningService::start(sts_binary(), {"--db", conninfo(), "--home", path("sts"),
-                                                  "--master-key-file", path("master.key"),
-                                                  "--keyset-poll-interval-ms", "60000"});
+  std::uint16_t port = 0;
+  auto sts = start_sts("60000", &port);
   ASSERT_TRUE(sts) << sts.error();
-  std::optional<std::uint16_t> port;
-  for (int i = 0; i < 400 && !port; ++i, std::this_thread::sleep_for(25ms)) {
-    port = listener_port(sts->log(), "main");
-  }
-  ASSERT_TRUE(port) << sts->log();
   const pid_t pid = sts->process().pid();
 
-  EXPECT_EQ(served(*port, "a.example.test"), fp_a) << sts->log();
-  EXPECT_EQ(served(*port, "A.EXAMPLE.TEST"), fp_a);
-  EXPECT_EQ(served(*port, "x.wild.example.test"), fp_wild);
-  EXPECT_EQ(served(*port, "y.wild.example.test"), fp_wild);
+  EXPECT_EQ(served(port, "a.example.test"), fp_a) << sts->log();
+  EXPECT_EQ(served(port, "A.EXAMPLE.TEST"), fp_a);
+  EXPECT_EQ(served(port, "x.wild.example.test"), fp_wild);
+  EXPECT_EQ(served(port, "y.wild.example.test"), fp_wild);
   // A wildcard covers one label only; unknown names get the default.
-  EXPECT_EQ(served(*port, "z.y.wild.example.test"), fp_default);
-  EXPECT_EQ(served(*port, "wild.example.test"), fp_default);
-  EXPECT_EQ(served(*port, "unknown.example.test"), fp_default);
-  EXPECT_EQ(served(*port, "localhost"), fp_default);
+  EXPECT_EQ(served(port, "z.y.wild.example.test"), fp_default);
+  EXPECT_EQ(served(port, "wild.example.test"), fp_default);
+  EXPECT_EQ(served(port, "unknown.example.test"), fp_default);
+  EXPECT_EQ(served(port, "localhost"), fp_default);
 
   // A new certificate for a.example.test: the next handshakes get it (NOTIFY; the poll interval
   // is a minute), the same pid; the others are unchanged.
@@ -122,9 +115,9 @@ TEST_F(SniSelection, ExactWildcardAndDefaultCertificatesBySniWithoutRestart) {
   const std::string fp_a2 = active_fingerprint("a.example.test");
   ASSERT_FALSE(fp_a2.empty());
   EXPECT_NE(fp_a2, fp_a);
-  EXPECT_EQ(wait_served(*port, "a.example.test", fp_a2), fp_a2) << sts->log();
-  EXPECT_EQ(served(*port, "x.wild.example.test"), fp_wild);
-  EXPECT_EQ(served(*port, "unknown.example.test"), fp_default);
+  EXPECT_EQ(wait_served(port, "a.example.test", fp_a2), fp_a2) << sts->log();
+  EXPECT_EQ(served(port, "x.wild.example.test"), fp_wild);
+  EXPECT_EQ(served(port, "unknown.example.test"), fp_default);
   EXPECT_EQ(sts->process().pid(), pid);
   EXPECT_TRUE(sts->process().running());
   EXPECT_NE(sts->log().find("hostname=a.example.test"), std::string::npos) << sts->log();
@@ -132,14 +125,14 @@ TEST_F(SniSelection, ExactWildcardAndDefaultCertificatesBySniWithoutRestart) {
   // A new wildcard certificate too; and the default still swaps as before.
   ASSERT_EQ(ctl({"server-cert", "self-signed", "--hostname", "*.wild.example.test"}).exit_code, 0);
   const std::string fp_wild2 = active_fingerprint("*.wild.example.test");
-  EXPECT_EQ(wait_served(*port, "q.wild.example.test", fp_wild2), fp_wild2);
+  EXPECT_EQ(wait_served(port, "q.wild.example.test", fp_wild2), fp_wild2);
   ASSERT_EQ(ctl({"server-cert", "self-signed", "--cn", "localhost"}).exit_code, 0);
   const std::string fp_default2 = active_fingerprint("");
   EXPECT_NE(fp_default2, fp_default);
-  EXPECT_EQ(wait_served(*port, "unknown.example.test", fp_default2), fp_default2);
+  EXPECT_EQ(wait_served(port, "unknown.example.test", fp_default2), fp_default2);
   // The new default context keeps the SNI selection.
-  EXPECT_EQ(served(*port, "a.example.test"), fp_a2);
-  EXPECT_EQ(served(*port, "x.wild.example.test"), fp_wild2);
+  EXPECT_EQ(served(port, "a.example.test"), fp_a2);
+  EXPECT_EQ(served(port, "x.wild.example.test"), fp_wild2);
   EXPECT_EQ(sts->process().pid(), pid);
 
   auto audit = ctl({"audit", "list"});

@@ -59,24 +59,9 @@ class TenantRouting : public AdminApiFixture {
         ctl({"user", "add", "bob", "--tenant", "tenant-b", "--password-stdin"}, "Right-pass1\n")
             .exit_code,
         0);
-    std::filesystem::create_directories(path("sts"));
-    std::vector<std::string> args{"--db",
-                                  conninfo(),
-                                  "--home",
-                                  path("sts"),
-                                  "--master-key-file",
-                                  path("master.key"),
-                                  "--keyset-poll-interval-ms",
-                                  poll_interval_ms};
-    auto sts = RunningService::start(sts_binary(), args);
+    auto sts = AdminApiFixture::start_sts(poll_interval_ms, &port_);
     ASSERT_TRUE(sts) << sts.error();
     sts_.emplace(std::move(*sts));
-    std::optional<std::uint16_t> port;
-    for (int i = 0; i < 400 && !port; ++i, std::this_thread::sleep_for(25ms)) {
-      port = listener_port(sts_->log(), "main");
-    }
-    ASSERT_TRUE(port) << sts_->log();
-    port_ = *port;
   }
   void TearDown() override {
     if (sts_) (void)sts_->terminate();
