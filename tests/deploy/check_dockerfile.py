@@ -13,12 +13,18 @@
 - Every COPY source exists in the repository and is not excluded by .dockerignore.
 - Every SIGIL_* variable the image sets is one the binaries know (SIGIL_DB ... from --help
   texts given as further arguments).
+- No `# syntax=` directive (it makes every build fetch a frontend from Docker Hub); both stages
+  start FROM ${DEBIAN_IMAGE}, and every `--build-arg NAME` scripts/build-image passes is an ARG
+  of the Dockerfile (it swaps the base and mounts a compiler cache through them);
+  scripts/build-image passes shellcheck.
 Prints one line per problem; exit 1 when there is any.
 """
 import fnmatch
 import os
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 
 errors = []
@@ -80,6 +86,32 @@ def ignored(path, patterns):
     return False
 
 
+def check_build_image(src, text, ins):
+    """The Dockerfile stays buildable by scripts/build-image (buildah, no Docker Hub)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        if re.match(r"#\s*syntax\s*=", line, re.I):
+            err(f"line {n}: `# syntax=` directive: it fetches a frontend image from Docker Hub")
+    declared = {rest.partition("=")[0].strip() for _, w, rest in ins if w == "ARG"}
+    script = os.path.join(src, "scripts/build-image")
+    if not os.access(script, os.X_OK):
+        err("scripts/build-image is missing or not executable")
+        return
+    with open(script, encoding="utf-8") as f:
+        passed = set(re.findall(r"--build-arg\s+\"?(\w+)=", f.read()))
+    if "DEBIAN_IMAGE" not in passed:
+        err("scripts/build-image does not pass --build-arg DEBIAN_IMAGE")
+    for name in sorted(passed - declared):
+        err(f"scripts/build-image passes --build-arg {name}, which docker/Dockerfile does not declare")
+    if shutil.which("shellcheck"):
+        r = subprocess.run(["shellcheck", script], capture_output=True, text=True)
+        if r.returncode != 0:
+            err("shellcheck scripts/build-image:\n" + r.stdout)
+    else:
+        err("no shellcheck (Debian package shellcheck) to check scripts/build-image")
+
+
 def main():
     src = sys.argv[1]
     helps = ""
@@ -87,7 +119,9 @@ def main():
         with open(h, encoding="utf-8") as f:
             helps += f.read()
     with open(os.path.join(src, "docker/Dockerfile"), encoding="utf-8") as f:
-        ins = instructions(f.read())
+        text = f.read()
+    ins = instructions(text)
+    check_build_image(src, text, ins)
     roles = packages(src)
     known_roles = set(roles.values())
     ignore = dockerignore(src)
@@ -100,6 +134,8 @@ def main():
             args[k] = v
             continue
         if word == "FROM":
+            if not rest.startswith("${DEBIAN_IMAGE}"):
+                err(f"line {n}: FROM {rest}: stages start from ${{DEBIAN_IMAGE}} (scripts/build-image sets it)")
             m = re.fullmatch(r"(\S+)(?:\s+AS\s+(\S+))?", rest, re.I)
             if not m:
                 err(f"line {n}: cannot parse FROM {rest}")
