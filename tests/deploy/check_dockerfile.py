@@ -183,6 +183,9 @@ def main():
                 err(f"line {n}: apt-get install without --no-install-recommends")
             if "apt-get update" in r and "rm -rf /var/lib/apt/lists" not in r:
                 err(f"line {n}: apt-get update without removing /var/lib/apt/lists in the same RUN")
+            if stage is runtime and "apt-get install" in r and "apt-get clean" not in r:
+                err(f"line {n}: apt-get install in the runtime stage without apt-get clean in the same RUN "
+                    "(the downloaded .debs would stay in the image)")
     build_runs = " ".join(r for _, r in runs(build))
     if not re.search(r"scripts/setup build\b", build_runs):
         err("the build stage must install its packages with `scripts/setup build`")
