@@ -7,6 +7,24 @@ if(SIGIL_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# The fuzz build (tests/fuzz): every Sigil library gets libFuzzer's coverage instrumentation and
+# the sanitizers; only the fuzz targets link libFuzzer itself (-fsanitize=fuzzer, in tests/fuzz).
+# gcc is the compiler of record for warnings: under clang they are shown, not fatal. UBSan's
+# `function` check is left out: clang 14 cannot emit its prologue data for split coroutines
+# ("Cannot represent a difference across sections" in common/http).
+if(SIGIL_BUILD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SIGIL_BUILD_FUZZ needs clang (cmake --preset fuzz)")
+  endif()
+  if(SIGIL_SANITIZE)
+    message(FATAL_ERROR "SIGIL_BUILD_FUZZ already enables the sanitizers; drop SIGIL_SANITIZE")
+  endif()
+  set(SIGIL_WARNINGS -Wall -Wextra -Wpedantic)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize=function -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Beast and Asio are compiled once, in common/http (see beast_asio_src.cpp), not in every TU.
 add_compile_definitions(BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_SEPARATE_COMPILATION
                         BOOST_ASIO_NO_DEPRECATED)

@@ -101,6 +101,13 @@ Result<TimePoint> parse_time(std::string_view s) {
   if (pos != s.size()) return bad();
   long long secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400LL +
                    h * 3600LL + mi * 60LL + std::min(se, 59) - offset_s;
+  // TimePoint counts nanoseconds in 64 bits (years 1677 to 2262): a time it cannot hold is
+  // refused, not overflowed (found by fuzzing; docs/development.md "Fuzzing").
+  constexpr long long kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  if (secs >= kLimit || secs <= -kLimit) {
+    return fail(Errc::kMalformedRequest, "malformed time: outside the years 1677 to 2262");
+  }
   auto tp = TimePoint(std::chrono::duration_cast<TimePoint::duration>(
       std::chrono::seconds(secs) + std::chrono::nanoseconds(frac_ns)));
   return tp;

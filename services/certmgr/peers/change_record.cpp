@@ -42,12 +42,24 @@ Result<std::int64_t> int_field(const json::object& o, std::string_view name) {
   return v->as_int64();
 }
 
+// A TimePoint holds nanoseconds in 64 bits: microseconds it cannot hold are refused, not
+// overflowed (found by fuzzing, docs/development.md "Fuzzing").
+Result<TimePoint> time_of(std::int64_t us, std::string_view name) {
+  constexpr std::int64_t kLimitUs =
+      std::chrono::duration_cast<std::chrono::microseconds>(TimePoint::duration::max()).count();
+  if (us >= kLimitUs || us <= -kLimitUs) {
+    return unexpected(malformed(std::string(name) + " is out of range"));
+  }
+  return from_us(us);
+}
+
 Result<std::optional<TimePoint>> optional_time(const json::object& o, std::string_view name) {
   const json::value* v = o.if_contains(name);
   if (v == nullptr) return unexpected(malformed(std::string(name) + " missing"));
   if (v->is_null()) return std::optional<TimePoint>();
   if (!v->is_int64()) return unexpected(malformed(std::string(name) + " is not an integer"));
-  return std::optional<TimePoint>(from_us(v->as_int64()));
+  SIGIL_TRY(TimePoint t, time_of(v->as_int64(), name));
+  return std::optional<TimePoint>(t);
 }
 
 // One key object; `sealed`: private_key_ciphertext + master_key_id, else private_key_pem.
@@ -75,8 +87,8 @@ Result<keys::ReplicatedKey> key_of(const json::value& v, bool sealed, std::strin
   }
   SIGIL_TRY(std::int64_t nb, int_field(o, "not_before_us"));
   SIGIL_TRY(std::int64_t na, int_field(o, "not_after_us"));
-  k.not_before = from_us(nb);
-  k.not_after = from_us(na);
+  SIGIL_TRY(k.not_before, time_of(nb, "not_before_us"));
+  SIGIL_TRY(k.not_after, time_of(na, "not_after_us"));
   SIGIL_TRY(k.activated_at, optional_time(o, "activated_at_us"));
   SIGIL_TRY(k.deactivated_at, optional_time(o, "deactivated_at_us"));
   SIGIL_TRY(k.verify_until, optional_time(o, "verify_until_us"));

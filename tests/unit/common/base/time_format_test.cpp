@@ -41,5 +41,22 @@ TEST(TimeFormat, RefusesZonelessAndMalformedTimes) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/corpus/wstrust_request/year_8198_lifetime.xml): a year past 2262
+// overflowed the nanosecond count of a TimePoint (undefined behaviour) instead of being refused.
+TEST(TimeFormat, TimesATimePointCannotHoldAreRefusedNotOverflowed) {
+  for (const char* s : {"8198-01-02T10:10:00.3Z", "9999-12-31T23:59:59.999Z", "2262-04-11T23:47:16Z",
+                        "1677-09-21T00:12:44Z", "0000-01-01T00:00:00Z"}) {
+    auto r = parse_time(s);
+    EXPECT_FALSE(r) << s;
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::kMalformedRequest);
+      EXPECT_NE(r.error().message.find("1677 to 2262"), std::string::npos) << r.error().message;
+    }
+  }
+  EXPECT_EQ(*parse_time("2262-04-11T23:47:14Z"), sys_days{year{2262} / 4 / 11} + hours{23} +
+                                                     minutes{47} + seconds{14});
+  EXPECT_EQ(*parse_time("1677-09-22T00:00:00Z"), sys_days{year{1677} / 9 / 22});
+}
+
 }  // namespace
 }  // namespace sigil

@@ -89,6 +89,25 @@ TEST(ChangeRecord, MalformedRecordsAreRefusedWithWhatIsWrong) {
   EXPECT_NE(bad(serialize(zero)).find("positive"), std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/peer_record/not_before_overflow.json): microseconds that a
+// TimePoint's nanoseconds cannot hold overflowed (undefined behaviour) instead of being refused.
+TEST(ChangeRecord, TimesATimePointCannotHoldAreRefusedNotOverflowed) {
+  const std::string body = serialize(sample_record());
+  const std::string not_before =
+      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                         (kT0 - 1h).time_since_epoch()).count());
+  ASSERT_NE(body.find(not_before), std::string::npos);
+  for (const char* us : {"17723628001232456", "-9223372036854775807", "9223372036854775"}) {
+    std::string bad = body;
+    bad.replace(bad.find(not_before), not_before.size(), us);
+    auto r = parse_wire_record(bad);
+    ASSERT_FALSE(r) << us;
+    EXPECT_EQ(r.error().code, Errc::kMalformedRequest);
+    EXPECT_NE(r.error().message.find("not_before_us is out of range"), std::string::npos)
+        << r.error().message;
+  }
+}
+
 TEST(ChangeRecord, APayloadRowBecomesAWireRecordWithTheOpenedPrivateKey) {
   auto master = crypto::MasterKey::generate();
   ASSERT_TRUE(master);
