@@ -1,6 +1,6 @@
 #pragma once
 // The baselines sigil_sts_bench divides by, measured in the same run on the same machine
-// (STYLE.md §12, performance.md):
+// (docs/performance.md):
 // - `openssl speed -multi N -seconds S rsa2048`: the physical limit of RSA-2048 signing on N
 //   cores, the ceiling of the issue rate;
 // - bench/xml's in-process XML-DSig sign and verify of a SAML assertion (sigil_bench_xml, one

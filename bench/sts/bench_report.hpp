@@ -1,6 +1,6 @@
 #pragma once
 // How sigil_sts_bench prints what it measured: every rate and latency next to its ratio to a
-// baseline of the same run, and whether a goal of shared/reference/performance.md is met
+// baseline of the same run, and whether a goal of docs/performance.md is met
 // (informational: a missed goal is printed, never an error).
 //
 // Thread-safety: prints to stdout; one thread.
@@ -14,7 +14,7 @@
 
 namespace sigil::bench {
 
-/// Goals from performance.md.
+/// Goals from docs/performance.md.
 inline constexpr double kIssueGoal = 0.85;         // of `openssl speed -multi 2 rsa2048` sign/s
 inline constexpr double kValidateGoal = 1.5;       // of in-process verify on the same cores
 inline constexpr double kHalfPeakP99GoalMs = 2.0;  // p99 at half the peak issue rate

@@ -1,5 +1,5 @@
 // sigil_sts_bench: HTTPS load on a real sigil-sts, reported as ratios against baselines measured
-// in the same run (STYLE.md §12, shared/reference/performance.md). See docs/performance.md.
+// in the same run (docs/performance.md). See docs/performance.md.
 //
 //   build/release/bench/sts/sigil_sts_bench [--connections N] [--seconds S] [--no-profile] ...
 //
