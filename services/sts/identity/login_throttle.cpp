@@ -11,6 +11,9 @@ namespace sigil::sts::identity {
 namespace {
 
 constexpr std::chrono::seconds kSweepInterval{1};
+// Refills are fractions (10 s at 6 a minute is 0.1666.. minutes * 6): an attempt counts as
+// regained when it is within this much of a whole one, so rounding never delays it.
+constexpr double kSlack = 1e-9;
 
 }  // namespace
 
@@ -46,7 +49,7 @@ void LoginThrottle::sweep(TimePoint now) {
   last_sweep_ = now;
   for (auto it = buckets_.begin(); it != buckets_.end();) {
     refill(it->second, now);
-    it = it->second.tokens >= options_.burst ? buckets_.erase(it) : std::next(it);
+    it = it->second.tokens >= options_.burst - kSlack ? buckets_.erase(it) : std::next(it);
   }
 }
 
@@ -61,11 +64,11 @@ bool LoginThrottle::try_acquire(std::string_view source, TimePoint now) {
   std::lock_guard lock(mu_);
   Bucket& b = bucket_for(source, now);
   refill(b, now);
-  if (b.tokens < 1.0) {
+  if (b.tokens < 1.0 - kSlack) {
     throttled_.inc();
     return false;
   }
-  b.tokens -= 1.0;
+  b.tokens = std::max(0.0, b.tokens - 1.0);
   return true;
 }
 
