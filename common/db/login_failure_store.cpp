@@ -4,9 +4,10 @@
 
 #include <pqxx/result>
 
-#include "sigil/db/errors.hpp"
 #include "time_sql.hpp"
 #include "user_store_sql.hpp"
+
+#include "sigil/db/errors.hpp"
 
 namespace sigil::db {
 namespace {
@@ -20,8 +21,7 @@ using internal::to_unix_us;
 constexpr std::size_t kMaxSource = 64;
 
 Result<void> check_source(std::string_view source) {
-  if (source.empty() || source.size() > kMaxSource ||
-      source.find('\0') != std::string_view::npos) {
+  if (source.empty() || source.size() > kMaxSource || source.find('\0') != std::string_view::npos) {
     return fail(Errc::kInvalidArgument, "a login source is 1..64 bytes of text");
   }
   return {};
@@ -44,7 +44,8 @@ std::string record_failure_sql() {
          " ELSE login_failures.first_failed_at END, locked_until = CASE WHEN "
          "login_failures.locked_until > " +
          now + " THEN login_failures.locked_until WHEN " + count + " >= $5 THEN " + param_ts(6) +
-         " WHEN " + restart + " THEN NULL ELSE login_failures.locked_until END RETURNING "
+         " WHEN " + restart +
+         " THEN NULL ELSE login_failures.locked_until END RETURNING "
          "failed_count, " +
          select_us("locked_until");
 }
@@ -77,14 +78,13 @@ Result<std::optional<SourceFailures>> LoginFailureStore::find(std::int64_t user_
 }
 
 Result<LoginFailureState> LoginFailureStore::record_failure(std::int64_t user_id,
-                                                            std::string_view source,
-                                                            TimePoint now,
+                                                            std::string_view source, TimePoint now,
                                                             const LockoutRule& rule) {
   SIGIL_TRY_VOID(check_source(source));
   try {
-    const pqxx::result r = tx_.exec_params(
-        record_failure_sql(), user_id, std::string(source), to_unix_us(now),
-        to_unix_us(now - rule.window), rule.max_failures, to_unix_us(now + rule.lock_duration));
+    const pqxx::result r = tx_.exec_params(record_failure_sql(), user_id, std::string(source),
+                                           to_unix_us(now), to_unix_us(now - rule.window),
+                                           rule.max_failures, to_unix_us(now + rule.lock_duration));
     LoginFailureState state;
     state.failed_login_count = r[0][0].as<std::int32_t>();
     state.locked_until = optional_time_of(r[0][1]);

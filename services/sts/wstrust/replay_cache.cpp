@@ -9,8 +9,7 @@ void ReplayCache::drop_expired(TimePoint now) {
   }
 }
 
-ReplayVerdict ReplayCache::remember(const ReplayKey& key, TimePoint forget_after,
-                                    TimePoint now) {
+ReplayVerdict ReplayCache::remember(const ReplayKey& key, TimePoint forget_after, TimePoint now) {
   std::lock_guard lock(mu_);
   drop_expired(now);
   if (seen_.contains(key)) return ReplayVerdict::kReplayed;

@@ -12,9 +12,10 @@
 
 #include <pqxx/pqxx>
 
+#include "sts_attack_fixture.hpp"
+
 #include "sigil/db/connection.hpp"
 #include "sigil/testing/process.hpp"
-#include "sts_attack_fixture.hpp"
 
 namespace sigil::testing {
 namespace {
@@ -61,12 +62,20 @@ class ReplayAndLockout : public StsAttackTest {
   // POST /api/v1/tenants/vsphere.local/tokens with a password grant; status and headers+body.
   static Answer rest_login(const std::string& user, const std::string& password,
                            const std::vector<std::string>& from) {
-    std::vector<std::string> argv{"curl", "-sS", "-i", "--max-time", "20", "--cacert",
-                                  *home_ + "/tls/server.crt", "-H",
-                                  "Content-Type: application/json", "--data-binary",
-                                  R"({"grant":"password","username":")" + user +
-                                      R"(","password":")" + password + R"("})",
-                                  "-w", "\n%{http_code}"};
+    std::vector<std::string> argv{
+        "curl",
+        "-sS",
+        "-i",
+        "--max-time",
+        "20",
+        "--cacert",
+        *home_ + "/tls/server.crt",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        R"({"grant":"password","username":")" + user + R"(","password":")" + password + R"("})",
+        "-w",
+        "\n%{http_code}"};
     argv.insert(argv.end(), from.begin(), from.end());
     argv.push_back("https://127.0.0.1:" + std::to_string(port_) +
                    "/api/v1/tenants/vsphere.local/tokens");

@@ -82,7 +82,8 @@ TEST_F(LoginThrottleTest, RefundGivesASuccessfulLoginItsAttemptBack) {
 
 TEST_F(LoginThrottleTest, TableNeverHoldsMoreThanItsBoundAndNewSourcesShareOneBudget) {
   LoginThrottle t = make(2, 1, 4);
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(t.try_acquire("10.0.0." + std::to_string(i), clock_.now()));
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(t.try_acquire("10.0.0." + std::to_string(i), clock_.now()));
   EXPECT_EQ(t.tracked(), 4u);
   // Full of buckets that are not refilled: sources 10.0.1.x share the overflow bucket (burst 2).
   EXPECT_TRUE(t.try_acquire("10.0.1.1", clock_.now()));
@@ -95,7 +96,8 @@ TEST_F(LoginThrottleTest, TableNeverHoldsMoreThanItsBoundAndNewSourcesShareOneBu
 
 TEST_F(LoginThrottleTest, RefilledBucketsAreSweptToMakeRoom) {
   LoginThrottle t = make(2, 60, 4);  // one attempt a second
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(t.try_acquire("10.0.0." + std::to_string(i), clock_.now()));
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(t.try_acquire("10.0.0." + std::to_string(i), clock_.now()));
   clock_.advance(seconds(2));  // every bucket is full again: the same as no bucket
   EXPECT_TRUE(t.try_acquire("10.0.1.1", clock_.now()));
   EXPECT_TRUE(t.try_acquire("10.0.1.1", clock_.now()));
