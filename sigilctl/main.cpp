@@ -32,7 +32,7 @@ constexpr Verb kVerbs[] = {
      ctl::run_status},
     {"tenant", "create, list and show tenants; their token policy and hostnames", ctl::kTenantHelp,
      ctl::run_tenant},
-    {"user", "add, list and remove local users", ctl::kUserHelp, ctl::run_user},
+    {"user", "add, list, remove and unlock local users", ctl::kUserHelp, ctl::run_user},
     {"solution-user", "add and list certificate-authenticated users", ctl::kSolutionUserHelp,
      ctl::run_solution_user},
     {"signing-cert", "the tenant's token-signing key set: list, show, add, activate, refresh, import",
@@ -73,7 +73,7 @@ constexpr service::Program kProgram{
         "Verbs:\n"
         "  status          health and readiness of sigil-sts and sigil-certmgr\n"
         "  tenant          create, list and show tenants; their token policy and hostnames\n"
-        "  user            add, list and remove local users\n"
+        "  user            add, list, remove and unlock local users\n"
         "  solution-user   add and list certificate-authenticated users\n"
         "  signing-cert    the token-signing key set: list, show, add, activate, refresh, import,\n"
         "                  export-key\n"

@@ -9,6 +9,8 @@
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/password.hpp"
 #include "sigil/crypto/x509.hpp"
+#include "sigil/db/audit_log.hpp"
+#include "sigil/db/login_failure_store.hpp"
 #include "sigil/db/solution_user_store.hpp"
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
@@ -75,6 +77,30 @@ int user_list(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err) {
   return 0;
 }
 
+// Clears every source's failures and locks of the user, audited as user.unlock. The sts
+// replicas read these rows on every login, so the unlock takes effect at once everywhere.
+int user_unlock(const SigilctlConfig& cfg, const std::string& name, std::FILE* out,
+                std::FILE* err) {
+  auto cleared = in_tenant(
+      cfg, "user.unlock", [&](pqxx::dbtransaction& tx, std::int64_t t) -> Result<std::int64_t> {
+        SIGIL_TRY(std::optional<db::UserRow> user, db::UserStore(tx).find(t, name));
+        if (!user) return fail(Errc::kNotFound, "no such user: " + name);
+        SIGIL_TRY(std::int64_t sources, db::LoginFailureStore(tx).clear_user(user->id));
+        db::AuditEntry entry;
+        entry.actor = audit_actor();
+        entry.action = "user.unlock";
+        entry.tenant = cfg.tenant;
+        entry.target = user->name;
+        entry.new_value = boost::json::serialize(boost::json::object{{"sources_cleared", sources}});
+        SIGIL_TRY_VOID(db::AuditLogStore(tx).append(entry));
+        return sources;
+      });
+  if (!cleared) return report_failure(err, cleared.error());
+  std::fprintf(out, "unlocked user %s (failed logins of %lld addresses cleared)\n", name.c_str(),
+               static_cast<long long>(*cleared));
+  return 0;
+}
+
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Errc::kInvalidArgument, "cannot read " + path);
@@ -131,6 +157,7 @@ int run_user(const SigilctlConfig& cfg, std::span<const std::string> args, std::
              std::FILE* err) {
   if (args.size() == 2 && args[0] == "add") return user_add(cfg, args[1], out, err);
   if (args.size() == 1 && args[0] == "list") return user_list(cfg, out, err);
+  if (args.size() == 2 && args[0] == "unlock") return user_unlock(cfg, args[1], out, err);
   if (args.size() == 2 && args[0] == "remove") {
     auto r = in_tenant(cfg, "user.remove", [&](pqxx::dbtransaction& tx, std::int64_t t) {
       return db::UserStore(tx).remove(t, args[1]);
@@ -139,7 +166,8 @@ int run_user(const SigilctlConfig& cfg, std::span<const std::string> args, std::
     std::fprintf(out, "removed user %s\n", args[1].c_str());
     return 0;
   }
-  std::fprintf(err, "sigilctl: usage: sigilctl user add NAME --password-stdin | list | remove NAME\n");
+  std::fprintf(err, "sigilctl: usage: sigilctl user add NAME --password-stdin | list | remove NAME | "
+               "unlock NAME\n");
   return 2;
 }
 

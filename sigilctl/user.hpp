@@ -1,5 +1,6 @@
 #pragma once
-// `sigilctl user add NAME [--group G]... --password-stdin | user list | user remove NAME` and
+// `sigilctl user add NAME [--group G]... --password-stdin | user list | user remove NAME |
+// user unlock NAME` and
 // `sigilctl solution-user add NAME --cert FILE [--group G]... | solution-user list`
 // (PostgreSQL directly: the bootstrap; see local_db.hpp).
 
@@ -14,8 +15,9 @@ namespace sigil::ctl {
 inline constexpr char kUserHelp[] =
     "Usage: sigilctl [--tenant T] user add NAME [--group G]... --password-stdin\n"
     "                [--first-name N] [--last-name N]\n"
-    "       sigilctl [--tenant T] user list | user remove NAME\n"
+    "       sigilctl [--tenant T] user list | user remove NAME | user unlock NAME\n"
     "The password is read from the first line of standard input and stored as an scrypt hash.\n"
+    "unlock clears the user's failed logins and locks from every address (audited).\n"
     "Members of group Administrators may use certmgr's admin API with a token from sts.\n"
     "Talks to PostgreSQL directly (--db): the bootstrap of the first administrator.\n";
 

@@ -27,6 +27,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::kConflict: return "conflict";
     case Errc::kDecryptFailed: return "decrypt_failed";
     case Errc::kUnavailable: return "unavailable";
+    case Errc::kRateLimited: return "rate_limited";
     case Errc::kInternal: return "internal";
   }
   return "internal";

@@ -291,6 +291,11 @@ Result<void> UserStore::set_password_hash(std::int64_t tenant_id, std::string_vi
     return fail(Errc::kInvalidArgument, "password hash must be non-empty text");
   }
   try {
+    // A reset unlocks every source too (login_failure_store.hpp).
+    tx_.exec_params("DELETE FROM login_failures WHERE user_id IN (SELECT id FROM users WHERE "
+                    "tenant_id = $1 AND name_key = " +
+                        name_key_param(2) + ")",
+                    tenant_id, std::string(name));
     return one_row_changed(
         tx_.exec_params(
             "UPDATE users SET password_hash = $3, password_changed_at = " + param_ts(4) +

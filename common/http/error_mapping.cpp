@@ -30,6 +30,8 @@ constexpr std::string_view kInvalidSecurityText =
 // - kNotFound on the SOAP endpoint is RequestFailed; an unknown *tenant* never reaches this table
 //   (contract §1.1: plain HTTP 404, decided by the routing layer before SOAP processing).
 // - kKeyNotFound (no signing key loaded) is an operational state, so REST says 503.
+// - kRateLimited (a client source out of password attempts) is 429 on REST; SOAP clients read
+//   only 200 and 500, so it is wst:RequestFailed there, with the error's own message.
 constexpr ErrorMapping kTable[] = {
     {Errc::kInvalidArgument, 400, kWsTrust, "InvalidRequest", kInvalidRequestText},
     {Errc::kMalformedRequest, 400, kWsTrust, "InvalidRequest", kInvalidRequestText},
@@ -51,6 +53,7 @@ constexpr ErrorMapping kTable[] = {
     {Errc::kConflict, 409, kWsTrust, "RequestFailed", kRequestFailedText},
     {Errc::kDecryptFailed, 500, kWsTrust, "RequestFailed", kRequestFailedText},
     {Errc::kUnavailable, 503, kWsTrust, "RequestFailed", kRequestFailedText},
+    {Errc::kRateLimited, 429, kWsTrust, "RequestFailed", kRequestFailedText},
     {Errc::kInternal, 500, kWsTrust, "RequestFailed", kRequestFailedText},
 };
 

@@ -39,7 +39,15 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   db::PoolOptions pool;
   pool.max_connections = 16;
   app->pool_ = std::make_unique<db::ConnectionPool>(cfg.data.db, pool);
-  app->identity_ = std::make_unique<identity::IdentitySource>(*app->pool_, app->clock_, log);
+  identity::LoginThrottleOptions throttle;
+  throttle.burst = static_cast<double>(cfg.login.attempts_burst);
+  throttle.per_minute = static_cast<double>(cfg.login.attempts_per_minute);
+  throttle.max_sources = static_cast<std::size_t>(cfg.login.sources_max);
+  app->login_throttle_ = std::make_unique<identity::LoginThrottle>(throttle, host.registry());
+  app->replay_cache_ =
+      std::make_unique<wstrust::ReplayCache>(static_cast<std::size_t>(cfg.wss.replay_cache_entries));
+  app->identity_ = std::make_unique<identity::IdentitySource>(*app->pool_, app->clock_, log,
+                                                              app->login_throttle_.get());
   app->loader_ =
       std::make_unique<keys::SigningKeyLoader>(*app->pool_, app->master_key_, log, app->clock_);
   handlers::KeyCacheOptions cache;
@@ -55,7 +63,11 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   options.issuer_base = "https://" + cfg.tls.hostname;
   app->core_ = std::make_unique<handlers::TokenCore>(
       *app->identity_, *app->key_cache_, app->clock_, log, host.registry(), std::move(options));
-  app->tokens_ = std::make_unique<handlers::TokenService>(*app->core_);
+  handlers::WsSecurityOptions wss;
+  wss.timestamp_max_window = std::chrono::seconds(cfg.wss.timestamp_max_window_s);
+  wss.timestamp_max_age = std::chrono::seconds(cfg.wss.timestamp_max_age_s);
+  app->tokens_ = std::make_unique<handlers::TokenService>(*app->core_, *app->replay_cache_, log,
+                                                          host.registry(), wss);
   routing::HostnameCacheOptions names;
   names.conninfo = cfg.data.db;
   names.poll_interval = std::chrono::milliseconds(cfg.keyset_poll_interval_ms);
@@ -72,6 +84,7 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
   routing::EdgeOptions edge;
   SIGIL_TRY(edge.trusted_proxies, routing::parse_cidrs(cfg.edge.trusted_proxies));
   edge.client_cert_header = cfg.edge.client_cert_header;
+  edge.client_address_header = cfg.edge.client_address_header;
   app->edge_ = std::make_unique<routing::EdgeTrust>(std::move(edge), log, host.registry());
   SIGIL_TRY_VOID(app->build_server(host));
   return app;

@@ -22,11 +22,13 @@
 #include "sts/handlers/token_core.hpp"
 #include "sts/handlers/token_service.hpp"
 #include "sts/identity/identity_source.hpp"
+#include "sts/identity/login_throttle.hpp"
 #include "sts/keys/tenant_keys.hpp"
 #include "sts/routing/edge.hpp"
 #include "sts/routing/hostname_cache.hpp"
 #include "sts/routing/tenant_router.hpp"
 #include "sts/tls/server_cert_watcher.hpp"
+#include "sts/wstrust/replay_cache.hpp"
 
 namespace sigil::sts {
 
@@ -53,6 +55,8 @@ class StsApp {
   std::unique_ptr<xml::XmlSecLibrary> xmlsec_;
   crypto::MasterKey master_key_;
   std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<identity::LoginThrottle> login_throttle_;  // password attempts per source
+  std::unique_ptr<wstrust::ReplayCache> replay_cache_;      // signed requests seen here
   std::unique_ptr<identity::IdentitySource> identity_;
   std::unique_ptr<keys::SigningKeyLoader> loader_;
   std::unique_ptr<handlers::KeyCache> key_cache_;

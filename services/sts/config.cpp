@@ -4,6 +4,42 @@
 #include "sts/routing/edge.hpp"
 
 namespace sigil::sts {
+namespace {
+
+void bind_security_options(config::OptionSet& options, StsConfig* cfg) {
+  options.add_int({"wss.timestamp_max_window_s", "--wss-timestamp-max-window-s",
+                   "SIGIL_STS_WSS_TIMESTAMP_MAX_WINDOW_S", "S",
+                   "longest WS-Security Timestamp window (Expires - Created) accepted; longer "
+                   "ones are refused with wsse:MessageExpired"},
+                  &cfg->wss.timestamp_max_window_s, 1, 3600);
+  options.add_int({"wss.timestamp_max_age_s", "--wss-timestamp-max-age-s",
+                   "SIGIL_STS_WSS_TIMESTAMP_MAX_AGE_S", "S",
+                   "oldest WS-Security Timestamp Created accepted, plus the tenant's clock "
+                   "tolerance"},
+                  &cfg->wss.timestamp_max_age_s, 1, 3600);
+  options.add_int({"wss.replay_cache_entries", "--wss-replay-cache-entries",
+                   "SIGIL_STS_WSS_REPLAY_CACHE_ENTRIES", "N",
+                   "signed requests remembered per replica to refuse replays (about 150 bytes "
+                   "each); when full, new signed requests are refused until entries expire"},
+                  &cfg->wss.replay_cache_entries, 1000, 10'000'000);
+  options.add_int({"login.attempts_burst", "--login-attempts-burst",
+                   "SIGIL_STS_LOGIN_ATTEMPTS_BURST", "N",
+                   "password attempts a client address may make at once before it is throttled "
+                   "(HTTP 429 / wst:RequestFailed, no scrypt)"},
+                  &cfg->login.attempts_burst, 1, 100'000);
+  options.add_int({"login.attempts_per_minute", "--login-attempts-per-minute",
+                   "SIGIL_STS_LOGIN_ATTEMPTS_PER_MINUTE", "N",
+                   "password attempts a client address regains per minute (successful logins "
+                   "give theirs back)"},
+                  &cfg->login.attempts_per_minute, 1, 1'000'000);
+  options.add_int({"login.sources_max", "--login-sources-max", "SIGIL_STS_LOGIN_SOURCES_MAX",
+                   "N",
+                   "client addresses tracked by the password throttle (about 100 bytes each); "
+                   "beyond that, new addresses share one budget"},
+                  &cfg->login.sources_max, 16, 10'000'000);
+}
+
+}  // namespace
 
 void bind_options(config::OptionSet& options, StsConfig* cfg) {
   service::bind_data_options(options, &cfg->data);
@@ -46,6 +82,13 @@ void bind_options(config::OptionSet& options, StsConfig* cfg) {
                       "URL-encoded PEM (nginx $ssl_client_escaped_cert); from any other peer it "
                       "makes the request fail with 400"},
                      &cfg->edge.client_cert_header);
+  options.add_string({"edge.client_address_header", "--client-address-header",
+                      "SIGIL_STS_CLIENT_ADDRESS_HEADER", "NAME",
+                      "header in which a trusted proxy forwards the client's IP address (nginx "
+                      "X-Real-IP $remote_addr; of X-Forwarded-For the last entry): password "
+                      "throttling and lockout then count that address; ignored from other peers"},
+                     &cfg->edge.client_address_header);
+  bind_security_options(options, cfg);
 }
 
 namespace {
@@ -67,6 +110,12 @@ Result<void> validate(const StsConfig& cfg) {
   SIGIL_TRY(auto proxies, routing::parse_cidrs(cfg.edge.trusted_proxies));
   if (!cfg.edge.client_cert_header.empty() && !is_header_name(cfg.edge.client_cert_header)) {
     return fail(Errc::kInvalidArgument, "--client-cert-header '" + cfg.edge.client_cert_header +
+                                            "' is not a header name (letters, digits, '-', '_')");
+  }
+  if (!cfg.edge.client_address_header.empty() &&
+      !is_header_name(cfg.edge.client_address_header)) {
+    return fail(Errc::kInvalidArgument, "--client-address-header '" +
+                                            cfg.edge.client_address_header +
                                             "' is not a header name (letters, digits, '-', '_')");
   }
   if (!cfg.edge.upstream_listen.empty()) {

@@ -46,6 +46,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // The seeds' Timestamps (tests/unit/services/sts/wstrust) start at 2026-01-02T10:00:00Z.
   const TimePoint now{std::chrono::seconds{1767348030}};
-  (void)wst::check_timestamp(*req, now, std::chrono::seconds{300}, false);
+  wst::TimestampPolicy policy;
+  policy.clock_tolerance = std::chrono::seconds{300};
+  (void)wst::check_timestamp(*req, now, policy, false);
+  if (req->timestamp) (void)wst::timestamp_acceptable_until(*req->timestamp, policy);
+  (void)wst::replay_key(*req);  // c14n of whatever SignedInfo the input has
   return 0;
 }

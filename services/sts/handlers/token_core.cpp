@@ -119,7 +119,8 @@ Result<Authenticated> TokenCore::authenticate_password(const TokenContext& ctx,
   Authenticated a;
   a.authn_instant = ctx.now;
   a.method = saml::AuthnMethod::kPassword;
-  SIGIL_TRY(a.subject, identity_.authenticate_password(ctx.policy.name, username, password));
+  SIGIL_TRY(a.subject, identity_.authenticate_password(ctx.policy.name, username, password,
+                                                          ctx.source));
   return a;
 }
 

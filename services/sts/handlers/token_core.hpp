@@ -46,6 +46,9 @@ struct TokenContext {
   TimePoint now;
   std::string issuer;
   std::string_view protocol;  // "wstrust" or "rest", for the logs
+  /// The client source (identity::client_source), set by the adapter after begin(): password
+  /// attempts are throttled and locked out per source. "" = unknown.
+  std::string source;
 };
 
 /// Who the requester proved to be.

@@ -23,11 +23,32 @@ std::optional<RequestedLifetime> requested_lifetime(const wstrust::Request& req)
   return l;
 }
 
+// "reason=stale" -> "stale"; the label of a refusal without one.
+std::string_view reason_of(const Error& e) {
+  constexpr std::string_view kPrefix = "reason=";
+  std::string_view d = e.detail;
+  if (d.substr(0, kPrefix.size()) != kPrefix) return "other";
+  return d.substr(kPrefix.size());
+}
+
 }  // namespace
 
+TokenService::TokenService(TokenCore& core, wstrust::ReplayCache& replay, const log::Logger& log,
+                           metrics::Registry& metrics, WsSecurityOptions options)
+    : core_(core),
+      replay_(replay),
+      log_(log),
+      refused_(metrics.counter("sigil_wss_requests_refused_total",
+                               "WS-Trust requests refused for their WS-Security Timestamp or as "
+                               "a replay of a signed request already accepted.",
+                               {"tenant", "reason"})),
+      options_(options) {}
+
 Result<std::string> TokenService::handle(std::string_view tenant, std::string_view body,
-                                         std::string_view soap_action, X509* tls_client_cert) {
+                                         std::string_view soap_action, X509* tls_client_cert,
+                                         std::string_view source) {
   SIGIL_TRY(TokenContext core, core_.begin(tenant, "wstrust"));
+  core.source = std::string(source);
   SIGIL_TRY(wstrust::Request request, wstrust::parse_request(body, soap_action, {}));
   Context ctx{std::move(request), std::move(core)};
   switch (ctx.request.kind) {
@@ -82,10 +103,10 @@ Result<Authenticated> TokenService::authenticate(Context& ctx, X509* tls_cert) {
 
 Result<std::string> TokenService::issue(Context& ctx, X509* tls_cert) {
   const wstrust::Request& req = ctx.request;
-  SIGIL_TRY_VOID(wstrust::check_timestamp(req, ctx.core.now, ctx.core.policy.clock_tolerance,
-                                          req.signature.has_value()));
+  SIGIL_TRY_VOID(check_timestamp(ctx, req.signature.has_value()));
   IssueInput in;
   SIGIL_TRY(in.auth, authenticate(ctx, tls_cert));
+  if (req.signature) SIGIL_TRY_VOID(remember_signature(ctx));
   in.holder_of_key = req.key_type == wstrust::KeyType::kPublicKey;
   in.delegatable = req.delegatable.value_or(false);
   in.renewable = req.renewing && req.renewing->allow;
@@ -106,8 +127,7 @@ Result<std::string> TokenService::issue(Context& ctx, X509* tls_cert) {
 
 Result<std::string> TokenService::renew(Context& ctx) {
   const wstrust::Request& req = ctx.request;
-  SIGIL_TRY_VOID(
-      wstrust::check_timestamp(req, ctx.core.now, ctx.core.policy.clock_tolerance, true));
+  SIGIL_TRY_VOID(check_timestamp(ctx, true));
   if (!req.renew_target) return fail(Errc::kMalformedRequest, "Renew needs a RenewTarget");
   if (!req.signature) {
     return fail(Errc::kSignatureInvalid, "Renew must be signed with the token's key");
@@ -120,6 +140,13 @@ Result<std::string> TokenService::renew(Context& ctx) {
   RenewInput in;
   SIGIL_TRY(in.token, core_.validate_token(ctx.core, req.doc.get(), req.renew_target));
   in.proof_certificate = signer.certificate;
+  // Only the token's holder may put a request into the replay cache (TokenCore::renew checks
+  // this too, but the cache entry must be made before the new token is signed).
+  if (in.token.hok_certificate == nullptr ||
+      X509_cmp(in.token.hok_certificate.get(), signer.certificate) != 0) {
+    return fail(Errc::kUnableToRenew, "Renew must be signed with the token's own key");
+  }
+  SIGIL_TRY_VOID(remember_signature(ctx));
   in.lifetime = requested_lifetime(req);
   SIGIL_TRY(IssuedToken t, core_.renew(ctx.core, std::move(in)));
   return wstrust::renew_response({t.assertion, t.not_before, t.not_on_or_after, t.renewable,
@@ -129,11 +156,54 @@ Result<std::string> TokenService::renew(Context& ctx) {
 Result<std::string> TokenService::validate(Context& ctx) {
   const wstrust::Request& req = ctx.request;
   if (!req.validate_target) return fail(Errc::kMalformedRequest, "Validate needs a ValidateTarget");
-  SIGIL_TRY_VOID(
-      wstrust::check_timestamp(req, ctx.core.now, ctx.core.policy.clock_tolerance, false));
+  SIGIL_TRY_VOID(check_timestamp(ctx, false));
   SIGIL_TRY(ValidateOutcome outcome, core_.validate(ctx.core, req.doc.get(), req.validate_target));
   return wstrust::validate_response(outcome.token.has_value(),
                                     outcome.token ? "" : outcome.reason.message);
+}
+
+wstrust::TimestampPolicy TokenService::timestamp_policy(const Context& ctx) const {
+  wstrust::TimestampPolicy p;
+  p.clock_tolerance = ctx.core.policy.clock_tolerance;
+  p.max_window = options_.timestamp_max_window;
+  p.max_age = options_.timestamp_max_age;
+  return p;
+}
+
+void TokenService::count_refusal(const Context& ctx, std::string_view reason) {
+  refused_.with({{"tenant", ctx.core.policy.name}, {"reason", reason}}).inc();
+}
+
+Result<void> TokenService::check_timestamp(const Context& ctx, bool required) {
+  auto checked =
+      wstrust::check_timestamp(ctx.request, ctx.core.now, timestamp_policy(ctx), required);
+  if (!checked && checked.error().code == Errc::kMessageExpired) {
+    count_refusal(ctx, reason_of(checked.error()));
+  }
+  return checked;
+}
+
+Result<void> TokenService::remember_signature(const Context& ctx) {
+  const wstrust::Request& req = ctx.request;
+  if (!req.timestamp) return fail(Errc::kSignatureInvalid, "a signed request needs a Timestamp");
+  SIGIL_TRY(wstrust::ReplayKey key, wstrust::replay_key(req));
+  const TimePoint until = wstrust::timestamp_acceptable_until(*req.timestamp, timestamp_policy(ctx));
+  switch (replay_.remember(key, until, ctx.core.now)) {
+    case wstrust::ReplayVerdict::kFresh:
+      return {};
+    case wstrust::ReplayVerdict::kReplayed:
+      count_refusal(ctx, "replayed");
+      return fail(Errc::kSignatureInvalid,
+                  "this signed request was already accepted; sign every request afresh",
+                  "reason=replayed");
+    case wstrust::ReplayVerdict::kFull:
+      break;
+  }
+  count_refusal(ctx, "replay_cache_full");
+  log_.warn("wstrust.replay_cache_full",
+            {{"tenant", ctx.core.policy.name}, {"entries", replay_.max_entries()}});
+  return fail(Errc::kUnavailable, "too many signed requests at once; try again shortly",
+              "reason=replay_cache_full");
 }
 
 }  // namespace sigil::sts::handlers

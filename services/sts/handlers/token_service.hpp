@@ -18,6 +18,16 @@
 // this class is the WS-Trust adapter: it parses the RST, checks the WS-Security Timestamp and
 // request signature, and renders the RSTR.
 //
+// A signed request is accepted once (docs/wstrust.md, "Timestamps and replay"): its Timestamp
+// must lie within the server's bounds (WsSecurityOptions, wstrust::check_timestamp), and once
+// the signer is authenticated the request's SignedInfo digest goes into the replica's
+// wstrust::ReplayCache; a digest already there is refused as wsse:InvalidSecurity, and a full
+// cache refuses as wst:RequestFailed (kUnavailable, warn log wstrust.replay_cache_full). Only
+// authenticated signers reach the cache, so nobody without a registered certificate or a valid
+// holder-of-key token can fill it. Refusals are counted in
+// sigil_wss_requests_refused_total{tenant,reason} (reason replayed | replay_cache_full |
+// inverted | window_too_long | future | expired | stale).
+//
 // handle() returns the SOAP response body, or the Error to answer with as a fault. kNotFound
 // means an unknown tenant (HTTP 404, no fault).
 //
@@ -30,17 +40,32 @@
 #include <libxml/tree.h>
 #include <openssl/x509.h>
 
+#include "sigil/base/log.hpp"
+#include "sigil/metrics/registry.hpp"
 #include "sts/handlers/token_core.hpp"
+#include "sts/wstrust/replay_cache.hpp"
 #include "sts/wstrust/request.hpp"
+#include "sts/wstrust/security.hpp"
 
 namespace sigil::sts::handlers {
 
+/// The server's bounds on WS-Security request Timestamps (sts --wss-timestamp-*).
+struct WsSecurityOptions {
+  std::chrono::seconds timestamp_max_window{300};  // Expires - Created
+  std::chrono::seconds timestamp_max_age{300};     // now - Created, plus the clock tolerance
+};
+
 class TokenService {
  public:
-  explicit TokenService(TokenCore& core) : core_(core) {}
+  /// `replay`, `log` and `metrics` must outlive the service.
+  TokenService(TokenCore& core, wstrust::ReplayCache& replay, const log::Logger& log,
+               metrics::Registry& metrics, WsSecurityOptions options);
 
+  /// `source` names the client for password throttling and lockout (identity::client_source of
+  /// its address).
   Result<std::string> handle(std::string_view tenant, std::string_view body,
-                             std::string_view soap_action, X509* tls_client_certificate);
+                             std::string_view soap_action, X509* tls_client_certificate,
+                             std::string_view source);
 
   std::string issuer_for(std::string_view tenant) const { return core_.issuer_for(tenant); }
 
@@ -51,8 +76,18 @@ class TokenService {
   Result<std::string> validate(Context& ctx);
   Result<Authenticated> authenticate(Context& ctx, X509* tls_client_certificate);
   Result<Authenticated> authenticate_by_token(Context& ctx, xmlNode* assertion);
+  wstrust::TimestampPolicy timestamp_policy(const Context& ctx) const;
+  /// wstrust::check_timestamp with this server's bounds, refusals counted.
+  Result<void> check_timestamp(const Context& ctx, bool required);
+  /// Records the verified, authenticated request signature; refuses a replay.
+  Result<void> remember_signature(const Context& ctx);
+  void count_refusal(const Context& ctx, std::string_view reason);
 
   TokenCore& core_;
+  wstrust::ReplayCache& replay_;
+  const log::Logger& log_;
+  metrics::CounterFamily& refused_;
+  WsSecurityOptions options_;
 };
 
 }  // namespace sigil::sts::handlers

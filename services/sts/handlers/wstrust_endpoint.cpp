@@ -2,6 +2,7 @@
 
 #include "sigil/http/error_mapping.hpp"
 #include "sigil/http/message.hpp"
+#include "sts/identity/login_throttle.hpp"
 
 namespace sigil::sts::handlers {
 namespace {
@@ -12,7 +13,8 @@ http::Response answer(TokenService& service, const log::Logger& log, http::Reque
                       std::string_view tenant) {
   std::string_view soap_action = request.message[bhttp::field::soapaction];
   X509* client_cert = request.peer_certificate.get();
-  auto result = service.handle(tenant, request.message.body(), soap_action, client_cert);
+  auto result = service.handle(tenant, request.message.body(), soap_action, client_cert,
+                               identity::client_source(request.remote_address));
   if (result) return http::make_response(bhttp::status::ok, std::move(*result), http::kTextXml);
   const Error& error = result.error();
   if (error.code == Errc::kNotFound) {

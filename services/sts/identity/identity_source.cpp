@@ -58,22 +58,32 @@ Result<TenantPolicy> IdentitySource::stale_policy(std::string_view tenant, Error
 }
 
 Result<IdentitySource::UserLookup> IdentitySource::load_user(std::string_view tenant,
-                                                             std::string_view name) {
+                                                             std::string_view name,
+                                                             std::string_view source) {
   if (!db::is_valid_tenant_name(tenant)) return fail(Errc::kNotFound, "no such tenant");
   return db::transact(pool_, "load user", [&](pqxx::dbtransaction& tx) -> Result<UserLookup> {
     SIGIL_TRY(db::TenantRow row, db::TenantStore(tx).find(tenant));
     UserLookup out;
     out.tenant = policy_of(row);
     SIGIL_TRY(out.user, db::UserStore(tx).find(row.id, name));
+    if (!out.user) return out;
+    SIGIL_TRY(out.failures, db::LoginFailureStore(tx).find(out.user->id, source));
     return out;
   });
 }
 
 Result<Principal> IdentitySource::authenticate_password(std::string_view tenant,
                                                         std::string_view username,
-                                                        std::string_view password) {
+                                                        std::string_view password,
+                                                        std::string_view source) {
+  if (source.empty()) source = kUnknownSource;
+  if (throttle_ != nullptr && !throttle_->try_acquire(source, clock_.now())) {
+    log_.debug("auth.throttled", {{"tenant", tenant}, {"source", source}});
+    return fail(Errc::kRateLimited, "too many login attempts from this address; try again later",
+                "reason=rate_limited");
+  }
   const LoginName login = parse_login_name(username);
-  SIGIL_TRY(UserLookup found, load_user(tenant, login.name));
+  SIGIL_TRY(UserLookup found, load_user(tenant, login.name, source));
   const TenantPolicy& t = found.tenant;
   if (login.domain && !equal_ignoring_ascii_case(*login.domain, t.name)) {
     return unexpected(reject_after_dummy(t, username, password, "wrong_domain"));
@@ -81,39 +91,45 @@ Result<Principal> IdentitySource::authenticate_password(std::string_view tenant,
   if (!found.user) return unexpected(reject_after_dummy(t, username, password, "unknown_user"));
   const db::UserRow& user = *found.user;
   if (user.disabled) return unexpected(reject_after_dummy(t, username, password, "disabled"));
-  // Locked: answer as for a wrong password, in the same time, without looking at it.
-  if (user.locked_until && *user.locked_until > clock_.now()) {
+  // Locked for this source: answer as for a wrong password, in the same time, without looking
+  // at it.
+  if (found.failures && found.failures->locked_until &&
+      *found.failures->locked_until > clock_.now()) {
     return unexpected(reject_after_dummy(t, username, password, "locked"));
   }
-  return check_password(t, user, username, password);
+  return check_password(t, found, username, password, source);
 }
 
 Result<Principal> IdentitySource::check_password(const TenantPolicy& tenant,
-                                                 const db::UserRow& user, std::string_view username,
-                                                 std::string_view password) {
+                                                 const UserLookup& found,
+                                                 std::string_view username,
+                                                 std::string_view password,
+                                                 std::string_view source) {
+  const db::UserRow& user = *found.user;
   Result<bool> matches = crypto::verify_password(password, user.password_hash);
   if (!matches) {
     // Refused before any hashing: spend the time anyway, so the answer's timing does not
     // reveal that this user exists.
     crypto::dummy_verify(password);
     if (matches.error().code == Errc::kPayloadTooLarge) {
-      return unexpected(reject_bad_password(tenant, user, username));  // nobody's password
+      return unexpected(reject_bad_password(tenant, user, username, source));  // nobody's
     }
     // A stored hash we cannot read: an operator has to fix the row.
     return unexpected(reject(log::Level::kError, tenant, username, "password", "bad_hash"));
   }
-  if (!*matches) return unexpected(reject_bad_password(tenant, user, username));
-  if (user.failed_login_count > 0 || user.locked_until) clear_failures(tenant, user);
+  if (!*matches) return unexpected(reject_bad_password(tenant, user, username, source));
+  if (throttle_ != nullptr) throttle_->refund(source, clock_.now());
+  if (found.failures) clear_failures(tenant, user, source);
   log_.debug("auth.succeeded",
              {{"tenant", tenant.name}, {"user", user.name}, {"method", "password"}});
   return principal_of(tenant, user);
 }
 
 Error IdentitySource::reject_bad_password(const TenantPolicy& tenant, const db::UserRow& user,
-                                          std::string_view username) {
+                                          std::string_view username, std::string_view source) {
   const TimePoint now = clock_.now();
   auto state = db::transact(pool_, "record login failure", [&](pqxx::dbtransaction& tx) {
-    return db::UserStore(tx).record_failure(user.id, now, tenant.lockout);
+    return db::LoginFailureStore(tx).record_failure(user.id, source, now, tenant.lockout);
   });
   if (!state) {
     // The answer is still "wrong password"; only the count is lost.
@@ -127,14 +143,16 @@ Error IdentitySource::reject_bad_password(const TenantPolicy& tenant, const db::
                             {"user", loggable(username)},
                             {"method", "password"},
                             {"reason", "bad_password"},
+                            {"source", source},
                             {"failures", state->failed_login_count},
                             {"locked", locked}});
   return auth_error("bad_password");
 }
 
-void IdentitySource::clear_failures(const TenantPolicy& tenant, const db::UserRow& user) {
+void IdentitySource::clear_failures(const TenantPolicy& tenant, const db::UserRow& user,
+                                    std::string_view source) {
   auto cleared = db::transact(pool_, "reset login failures", [&](pqxx::dbtransaction& tx) {
-    return db::UserStore(tx).reset_failures(user.id);
+    return db::LoginFailureStore(tx).reset(user.id, source);
   });
   // The password was right; a stale count only makes a later lock come sooner.
   if (!cleared) {

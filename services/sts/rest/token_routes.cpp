@@ -10,6 +10,7 @@
 #include "sigil/http/message.hpp"
 #include "sigil/saml/names.hpp"
 #include "sigil/http/json_body.hpp"
+#include "sts/identity/login_throttle.hpp"
 
 namespace sigil::sts::rest {
 namespace {
@@ -120,6 +121,7 @@ Result<http::Response> issue(TokenCore& core, http::Request& r) {
     SIGIL_TRY_VOID(check_holder_of_key(*hok_pem, tls_cert));
   }
   SIGIL_TRY(TokenContext ctx, core.begin(r.param("tenant"), "rest"));
+  ctx.source = identity::client_source(r.remote_address);
   handlers::IssueInput in;
   SIGIL_TRY(in.auth, authenticate(core, ctx, f, tls_cert));
   in.holder_of_key = hok_pem.has_value();
@@ -202,6 +204,8 @@ http::Response answer(Flow flow, std::string_view what, TokenCore& core, const l
                           {"detail", error.detail}, {"remote", r.remote}});
   http::Response res = http::rest_error(error);
   res.set(bhttp::field::cache_control, "no-store");
+  // A throttled source regains an attempt within a minute at the default rate.
+  if (error.code == Errc::kRateLimited) res.set(bhttp::field::retry_after, "60");
   return res;
 }
 

@@ -114,12 +114,12 @@ EdgeTrust::EdgeTrust(EdgeOptions options, const log::Logger& log, metrics::Regis
                                {"reason"})) {}
 
 std::optional<http::Response> EdgeTrust::refuse(http::Request& r, const http::Router::Route& route,
-                                                std::string_view reason,
-                                                std::string message) const {
+                                                std::string_view reason, std::string message,
+                                                std::string_view header) const {
   refused_.with({{"reason", std::string(reason)}}).inc();
   log_.warn("edge.forwarded_cert_refused", {{"reason", reason},
                                             {"path", r.path},
-                                            {"header", options_.client_cert_header},
+                                            {"header", header.empty() ? std::string_view(options_.client_cert_header) : header},
                                             {"remote", r.remote}});
   return http::error_response(r, route.errors,
                               make_error(Errc::kMalformedRequest, std::move(message)));
@@ -127,10 +127,37 @@ std::optional<http::Response> EdgeTrust::refuse(http::Request& r, const http::Ro
 
 std::optional<http::Response> EdgeTrust::apply(http::Request& r,
                                                const http::Router::Route& route) const {
+  const bool from_proxy = trusted(r.remote_address);
+  if (from_proxy) {
+    if (auto refused = apply_client_address(r, route)) return refused;
+  }
+  return apply_client_certificate(r, route, from_proxy);
+}
+
+std::optional<http::Response> EdgeTrust::apply_client_address(
+    http::Request& r, const http::Router::Route& route) const {
+  const std::string& name = options_.client_address_header;
+  if (name.empty() || r.message.count(name) == 0) return std::nullopt;
+  if (r.message.count(name) > 1) return refuse(r, route, "malformed", "more than one " + name, name);
+  std::string_view value = r.message[name];
+  // X-Forwarded-For: client, proxy1, ...: the last entry is the one our proxy appended.
+  if (const auto comma = value.rfind(','); comma != std::string_view::npos) {
+    value = value.substr(comma + 1);
+  }
+  boost::system::error_code ec;
+  const ip::address client = ip::make_address(std::string(trim(value)), ec);
+  if (ec) {
+    return refuse(r, route, "malformed", "the header " + name + " is not an IP address", name);
+  }
+  r.remote_address = client;
+  return std::nullopt;
+}
+
+std::optional<http::Response> EdgeTrust::apply_client_certificate(
+    http::Request& r, const http::Router::Route& route, bool from_proxy) const {
   if (options_.client_cert_header.empty()) return std::nullopt;
   const std::string& name = options_.client_cert_header;
   const auto count = r.message.count(name);
-  const bool from_proxy = trusted(r.remote_address);
   if (!from_proxy) {
     if (count == 0) return std::nullopt;
     return refuse(r, route, "untrusted_peer",

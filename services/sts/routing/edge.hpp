@@ -12,6 +12,14 @@
 // certificate it has no key for. The upstream listener also closes connections from peers
 // outside --trusted-proxies at once (http::Server::set_peer_filter).
 //
+// The client's address: with --client-address-header (e.g. X-Real-IP, or X-Forwarded-For, of
+// which the last entry, the one the nearest proxy appended, is taken), a trusted proxy's
+// request gets Request::remote_address set to the address in that header, so that password
+// throttling and per-address lockout (docs/identity.md) count the real client, not the proxy.
+// From any other peer the header is ignored (clients send X-Forwarded-For of their own). A
+// trusted proxy sending a value that is not an IP address is refused with 400. Request::remote
+// (the access log's `remote`) stays the TCP peer.
+//
 // Thread-safety: immutable after construction; apply() runs concurrently on io threads.
 
 #include <optional>
@@ -44,6 +52,7 @@ Result<std::string> url_decode(std::string_view text);
 struct EdgeOptions {
   std::vector<Cidr> trusted_proxies;
   std::string client_cert_header;  ///< empty: no forwarded certificates
+  std::string client_address_header;  ///< empty: the TCP peer is the client
 };
 
 class EdgeTrust {
@@ -61,7 +70,14 @@ class EdgeTrust {
 
  private:
   std::optional<http::Response> refuse(http::Request& request, const http::Router::Route& route,
-                                       std::string_view reason, std::string message) const;
+                                       std::string_view reason, std::string message,
+                                       std::string_view header = {}) const;
+  /// --client-address-header of a trusted proxy's request; a refusal for a malformed one.
+  std::optional<http::Response> apply_client_address(http::Request& request,
+                                                     const http::Router::Route& route) const;
+  std::optional<http::Response> apply_client_certificate(http::Request& request,
+                                                         const http::Router::Route& route,
+                                                         bool from_proxy) const;
 
   const EdgeOptions options_;
   const log::Logger& log_;

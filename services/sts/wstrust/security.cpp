@@ -1,9 +1,14 @@
 #include "sts/wstrust/security.hpp"
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "sigil/base/result.hpp"
+#include "sigil/crypto/encoding.hpp"
+#include "sigil/xml/c14n.hpp"
 #include "sigil/xml/dsig.hpp"
+#include "sigil/xml/tree.hpp"
 
 namespace sigil::sts::wstrust {
 namespace {
@@ -88,24 +93,56 @@ Result<void> verify_request_signature(const Request& request, EVP_PKEY* key) {
   return {};
 }
 
-Result<void> check_timestamp(const Request& request, TimePoint now, std::chrono::seconds tolerance,
+Result<void> check_timestamp(const Request& request, TimePoint now, const TimestampPolicy& policy,
                              bool required) {
-  if (tolerance < std::chrono::seconds::zero()) {
-    return fail(Errc::kInvalidArgument, "negative clock tolerance");
+  const std::chrono::seconds zero = std::chrono::seconds::zero();
+  if (policy.clock_tolerance < zero || policy.max_window < zero || policy.max_age < zero) {
+    return fail(Errc::kInvalidArgument, "negative Timestamp limit");
   }
   if (!request.timestamp) {
     if (!required) return {};
     return fail(Errc::kSignatureInvalid, "the Security header has no wsu:Timestamp");
   }
   const Timestamp& ts = *request.timestamp;
+  const std::chrono::seconds tolerance = policy.clock_tolerance;
   if (ts.expires <= ts.created) {
-    return fail(Errc::kMessageExpired, "the Timestamp expires before it was created");
+    return fail(Errc::kMessageExpired, "the Timestamp expires before it was created",
+                "reason=inverted");
+  }
+  if (ts.expires - ts.created > policy.max_window) {
+    return fail(Errc::kMessageExpired,
+                "the Timestamp window is longer than the server allows (" +
+                    std::to_string(policy.max_window.count()) + " s)",
+                "reason=window_too_long");
   }
   if (now < ts.created - tolerance) {
-    return fail(Errc::kMessageExpired, "the Timestamp was created in the future");
+    return fail(Errc::kMessageExpired, "the Timestamp was created in the future", "reason=future");
   }
-  if (now >= ts.expires + tolerance) return fail(Errc::kMessageExpired, "The message has expired");
+  if (now >= ts.expires + tolerance) {
+    return fail(Errc::kMessageExpired, "The message has expired", "reason=expired");
+  }
+  if (now > ts.created + policy.max_age + tolerance) {
+    return fail(Errc::kMessageExpired, "the Timestamp was created too long ago", "reason=stale");
+  }
   return {};
+}
+
+TimePoint timestamp_acceptable_until(const Timestamp& ts, const TimestampPolicy& policy) {
+  // check_timestamp accepts now < expires + tolerance and now <= created + max_age + tolerance.
+  const TimePoint by_expiry = ts.expires + policy.clock_tolerance;
+  const TimePoint by_age =
+      ts.created + policy.max_age + policy.clock_tolerance + std::chrono::nanoseconds(1);
+  return std::min(by_expiry, by_age);
+}
+
+Result<ReplayKey> replay_key(const Request& request) {
+  if (!request.signature) return fail(Errc::kSignatureInvalid, "the request is not signed");
+  xmlNode* signed_info = xml::first_child_element(request.signature->node);
+  if (signed_info == nullptr || !xml::is_element(signed_info, xml::kDsigNs, "SignedInfo")) {
+    return fail(Errc::kSignatureInvalid, "the request signature has no ds:SignedInfo");
+  }
+  SIGIL_TRY(std::string c14n, xml::exc_c14n(request.doc.get(), signed_info));
+  return crypto::sha256(crypto::bytes_of(c14n));
 }
 
 }  // namespace sigil::sts::wstrust

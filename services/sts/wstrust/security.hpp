@@ -33,6 +33,7 @@
 
 #include "sigil/base/clock.hpp"
 #include "sigil/base/result.hpp"
+#include "sts/wstrust/replay_cache.hpp"
 #include "sts/wstrust/request.hpp"
 
 namespace sigil::sts::wstrust {
@@ -60,12 +61,31 @@ Result<SignerReference> signer_reference(const Request& request);
 /// for a refused algorithm; kInvalidArgument when `key` is null.
 Result<void> verify_request_signature(const Request& request, EVP_PKEY* key);
 
+/// The server's bounds on a request's wsu:Timestamp; the client's Created and Expires only ever
+/// narrow them (docs/wstrust.md, "Timestamps and replay").
+struct TimestampPolicy {
+  std::chrono::seconds clock_tolerance{600};  // the tenant's clock tolerance
+  std::chrono::seconds max_window{300};       // Expires - Created at most this
+  std::chrono::seconds max_age{300};          // now - Created at most this + clock_tolerance
+};
+
 /// Checks the wsu:Timestamp against `now`. Accepted when
-///   Created - tolerance <= now < Expires + tolerance  and  Created < Expires,
-/// so both boundaries are exact; otherwise kMessageExpired (wsse:MessageExpired). A missing
-/// Timestamp is fine unless `required`, and then kSignatureInvalid (wsse:InvalidSecurity, as
-/// Lightwave reports an incomplete Security header). `tolerance` must not be negative.
-Result<void> check_timestamp(const Request& request, TimePoint now, std::chrono::seconds tolerance,
+///   Created < Expires  and  Expires - Created <= max_window  and
+///   Created - tolerance <= now < Expires + tolerance  and  now <= Created + max_age + tolerance,
+/// so every boundary is exact; otherwise kMessageExpired (wsse:MessageExpired) with detail
+/// "reason=inverted|window_too_long|future|expired|stale". A missing Timestamp is fine unless
+/// `required`, and then kSignatureInvalid (wsse:InvalidSecurity, as Lightwave reports an
+/// incomplete Security header). Negative durations in `policy` are kInvalidArgument.
+Result<void> check_timestamp(const Request& request, TimePoint now, const TimestampPolicy& policy,
                              bool required);
+
+/// The last instant at which check_timestamp() accepts `ts` (exclusive): how long a replay
+/// cache must remember a request carrying it.
+TimePoint timestamp_acceptable_until(const Timestamp& ts, const TimestampPolicy& policy);
+
+/// The request's replay key: SHA-256 of the exclusive c14n of the signature's ds:SignedInfo
+/// (replay_cache.hpp says why). kSignatureInvalid when the request is unsigned or its signature
+/// has no SignedInfo. Call it after verify_request_signature() succeeded.
+Result<ReplayKey> replay_key(const Request& request);
 
 }  // namespace sigil::sts::wstrust

@@ -62,8 +62,8 @@ TEST_F(MigrationsTest, ApplyEveryVersionFromZeroAndRecordThem) {
   ASSERT_TRUE(tables) << tables.error();
   EXPECT_EQ(*tables,
             "alarms audit_log bundle_trusted_signers ca_certificates change_log issued_tokens "
-            "peers schema_migrations server_certificates signing_keys solution_users "
-            "tenant_hostnames tenants users");
+            "login_failures peers schema_migrations server_certificates signing_keys "
+            "solution_users tenant_hostnames tenants users");
 }
 
 TEST_F(MigrationsTest, SecondRunAppliesNothing) {

@@ -2,7 +2,8 @@
 // trusted proxy (URL-encoded PEM, as nginx's $ssl_client_escaped_cert) logs a solution user in
 // over the plain-HTTP --upstream-listen listener; the same header from a peer outside
 // --trusted-proxies is refused with 400 and issues nothing, and the upstream listener closes
-// connections from such peers at once.
+// connections from such peers at once. A client address a trusted proxy forwards
+// (--client-address-header) is what the per-address password lockout counts.
 
 #include <filesystem>
 #include <thread>
@@ -52,12 +53,13 @@ class EdgeMode : public AdminApiFixture {
     AdminApiFixture::TearDown();
   }
 
-  void start_sts(const std::string& trusted) {
+  void start_sts(const std::string& trusted, const std::vector<std::string>& extra = {}) {
     std::filesystem::create_directories(path("sts"));
-    auto sts = RunningService::start(
-        sts_binary(), {"--db", conninfo(), "--home", path("sts"), "--master-key-file",
-                       path("master.key"), "--upstream-listen", "127.0.0.1:0", "--trusted-proxies",
-                       trusted, "--client-cert-header", kHeader});
+    std::vector<std::string> args{"--db", conninfo(), "--home", path("sts"), "--master-key-file",
+                                  path("master.key"), "--upstream-listen", "127.0.0.1:0",
+                                  "--trusted-proxies", trusted, "--client-cert-header", kHeader};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto sts = RunningService::start(sts_binary(), args);
     ASSERT_TRUE(sts) << sts.error();
     sts_.emplace(std::move(*sts));
     std::optional<std::uint16_t> main, upstream;
@@ -70,9 +72,10 @@ class EdgeMode : public AdminApiFixture {
     upstream_port_ = *upstream;
   }
 
-  // POST {"grant":"client_certificate"} to `url` with curl and `extra` options; the HTTP status
-  // (0 when curl got no answer) and the body.
-  std::pair<int, std::string> issue(const std::string& url, std::vector<std::string> extra) {
+  // POST {"grant":"client_certificate"} (or `grant`) to `url` with curl and `extra` options; the
+  // HTTP status (0 when curl got no answer) and the body.
+  std::pair<int, std::string> issue(const std::string& url, std::vector<std::string> extra,
+                                    const std::string& grant = R"({"grant":"client_certificate"})") {
     std::filesystem::remove(path("reply.body"));
     std::vector<std::string> argv{"curl",
                                   "-sS",
@@ -85,7 +88,7 @@ class EdgeMode : public AdminApiFixture {
                                   "-H",
                                   "Content-Type: application/json",
                                   "--data-binary",
-                                  R"({"grant":"client_certificate"})"};
+                                  grant};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(url + "/api/v1/tenants/vsphere.local/tokens");
     auto r = run(argv);
@@ -156,6 +159,26 @@ TEST_F(EdgeMode, HeaderFromUntrustedPeerFailsWith400AndIssuesNothing) {
       issue(main_url(), {"--cacert", ca, "--cert", path("svc.pem"), "--key", path("svc.key")});
   EXPECT_EQ(mtls, 200) << mtls_body;
   EXPECT_EQ(tokens_issued(), 1.0);
+}
+
+TEST_F(EdgeMode, LockoutCountsTheClientAddressTheTrustedProxyForwards) {
+  start_sts("127.0.0.1/32", {"--client-address-header", "X-Real-IP"});
+  if (HasFatalFailure()) return;
+  auto added = ctl({"user", "add", "alice", "--password-stdin"}, "Right-pass1\n");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  auto login = [&](const std::string& password, const std::string& client) {
+    std::vector<std::string> extra;
+    if (!client.empty()) extra = {"-H", "X-Real-IP: " + client};
+    return issue(upstream_url(), extra,
+                 R"({"grant":"password","username":"alice","password":")" + password + R"("})")
+        .first;
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(login("guess", "192.0.2.66"), 401);
+  EXPECT_EQ(login("Right-pass1", "192.0.2.66"), 401) << "locked for the attacker's address";
+  EXPECT_EQ(login("Right-pass1", "198.51.100.1"), 200) << sts_->log();
+  EXPECT_EQ(login("Right-pass1", ""), 200) << "the proxy's own address is not locked either";
+  EXPECT_NE(sts_->log().find("source=192.0.2.66"), std::string::npos) << sts_->log();
+  EXPECT_EQ(login("Right-pass1", "not-an-address"), 400);
 }
 
 }  // namespace

@@ -45,6 +45,8 @@ TEST(ErrorMapping, UsesTheWsTrustContractCodes) {
   EXPECT_EQ(error_mapping(Errc::kAuthFailed).rest_status, 401u);
   EXPECT_EQ(error_mapping(Errc::kNotFound).rest_status, 404u);
   EXPECT_EQ(error_mapping(Errc::kUnavailable).rest_status, 503u);
+  EXPECT_EQ(error_mapping(Errc::kRateLimited).rest_status, 429u);
+  EXPECT_EQ(code(Errc::kRateLimited), "wst:RequestFailed");
 }
 
 TEST(ErrorMapping, FaultBodyIsTheContractEnvelopeByteForByte) {

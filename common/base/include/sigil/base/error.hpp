@@ -35,6 +35,7 @@ enum class Errc {
   kConflict,              // unique violation, concurrent change
   kDecryptFailed,         // ciphertext tampered or wrong master key
   kUnavailable,           // database or peer unreachable; retry later
+  kRateLimited,           // this client sent too many attempts; retry later
   kInternal,              // a bug or an unexpected dependency failure
 };
 
@@ -45,7 +46,7 @@ inline constexpr std::array kAllErrcs = {
     Errc::kMessageExpired,   Errc::kTokenExpired,     Errc::kInvalidTimeRange,
     Errc::kUnableToRenew,    Errc::kNotFound,         Errc::kKeyNotFound,
     Errc::kConflict,         Errc::kDecryptFailed,    Errc::kUnavailable,
-    Errc::kInternal,
+    Errc::kRateLimited,      Errc::kInternal,
 };
 
 // Stable snake_case name of a code, used in logs and as the REST `error` string.

@@ -8,6 +8,10 @@
 //
 // Groups are stored as bare names ("Administrators"); the issuer adds the "tenant\" prefix.
 //
+// Since migration 006 logins count failures per (user, source) in login_failure_store.hpp;
+// the account-wide columns below are no longer written by logins. record_failure() and
+// reset_failures() remain for them.
+//
 // Lockout bookkeeping (failed_login_count, first_failed_at, locked_until) is written with
 // single UPDATE statements that compute the new values from the row itself, so concurrent
 // failures for one user all count, whatever the isolation level: PostgreSQL re-evaluates the
@@ -88,8 +92,8 @@ class UserStore {
   /// Replaces the user's groups (bare names). kNotFound if there is no such user.
   Result<void> set_groups(std::int64_t tenant_id, std::string_view name,
                           const std::vector<std::string>& groups);
-  /// Replaces the hash, stamps password_changed_at and clears the lockout state (a reset by
-  /// an administrator unlocks). kNotFound if there is no such user.
+  /// Replaces the hash, stamps password_changed_at and clears the lockout state, of every
+  /// source too (a reset by an administrator unlocks). kNotFound if there is no such user.
   Result<void> set_password_hash(std::int64_t tenant_id, std::string_view name,
                                  std::string_view password_hash, TimePoint changed_at);
 

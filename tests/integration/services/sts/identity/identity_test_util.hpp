@@ -119,14 +119,26 @@ class IdentityTest : public sigil::testing::PgTest {
     return std::move(**row);
   }
 
+  /// The user's failures from `source` as stored now (failed_count 0 when there is no row).
+  db::SourceFailures failures(const std::string& name,
+                              std::string_view source = kUnknownSource) {
+    const std::int64_t id = user(name).id;
+    auto row = db::transact(*pool_, "find failures", [&](pqxx::dbtransaction& tx) {
+      return db::LoginFailureStore(tx).find(id, source);
+    });
+    EXPECT_TRUE(row) << row.error();
+    return row && *row ? **row : db::SourceFailures{};
+  }
+
   template <class F>
   void edit(F&& fn) {
     auto r = db::transact(*pool_, "edit", std::forward<F>(fn));
     ASSERT_TRUE(r) << r.error();
   }
 
-  Result<Principal> login(const std::string& username, const std::string& password) {
-    return source_->authenticate_password(kTenant, username, password);
+  Result<Principal> login(const std::string& username, const std::string& password,
+                          std::string_view from = {}) {
+    return source_->authenticate_password(kTenant, username, password, from);
   }
 
   std::string log_text() { return log_->text(); }

@@ -61,7 +61,7 @@ TEST_F(PasswordAuthTest, UnknownUserWrongPasswordDisabledAndLockedGiveTheSameErr
     return db::UserStore(tx).set_disabled(tenant_id_, "bob", true);
   });
   for (int i = 0; i < 5; ++i) ASSERT_FALSE(login("carol", kWrongPassword));
-  ASSERT_TRUE(user("carol").locked_until.has_value());
+  ASSERT_TRUE(failures("carol").locked_until.has_value());
 
   struct Case {
     std::string user, password, reason;
@@ -93,8 +93,9 @@ TEST_F(PasswordAuthTest, EveryFailurePathSpendsAPasswordCheck) {
   });
   edit([&](pqxx::dbtransaction& tx) -> Result<void> {
     tx.exec(
-        "UPDATE users SET failed_login_count = 5, first_failed_at = now(), "
-        "locked_until = '2100-01-01Z' WHERE name = 'alice'");
+        "INSERT INTO login_failures (user_id, source, failed_count, first_failed_at, "
+        "locked_until) SELECT id, 'unknown', 5, now(), '2100-01-01Z' FROM users "
+        "WHERE name = 'alice'");
     return {};
   });
   const std::string hash = crypto::hash_password(kPassword).value();
@@ -119,7 +120,7 @@ TEST_F(PasswordAuthTest, FailureIsLoggedWithItsReasonAndNeverThePassword) {
   ASSERT_FALSE(login("nobody", kWrongPassword));
   const std::string text = log_text();
   EXPECT_NE(text.find("event=auth.failed tenant=vsphere.local user=alice method=password "
-                      "reason=bad_password failures=1 locked=false"),
+                      "reason=bad_password source=unknown failures=1 locked=false"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("event=auth.failed tenant=vsphere.local user=nobody method=password "
@@ -138,7 +139,7 @@ TEST_F(PasswordAuthTest, OverlongPasswordCountsAsAWrongPassword) {
   EXPECT_EQ(p.error().code, Errc::kAuthFailed);
   EXPECT_EQ(p.error().message, "Authentication failed");
   EXPECT_EQ(p.error().detail, "reason=bad_password");
-  EXPECT_EQ(user("alice").failed_login_count, 1);
+  EXPECT_EQ(failures("alice").failed_count, 1);
   auto unknown = login("mallory", overlong);
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, Errc::kAuthFailed);

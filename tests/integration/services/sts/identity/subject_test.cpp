@@ -126,7 +126,7 @@ TEST_F(SubjectTest, LookupSubjectFindsSolutionUsersAndHonoursTheKind) {
 TEST_F(SubjectTest, LockedUserIsStillFoundForRenewal) {
   add_user("alice");
   for (int i = 0; i < 5; ++i) ASSERT_FALSE(login("alice", kWrongPassword));
-  ASSERT_TRUE(user("alice").locked_until.has_value());
+  ASSERT_TRUE(failures("alice").locked_until.has_value());
   EXPECT_TRUE(source().lookup_subject(kTenant, "alice@VSPHERE.LOCAL"));
 }
 

@@ -16,6 +16,7 @@ namespace sigil::testing {
 using namespace std::chrono_literals;
 namespace ns = saml::ns;
 
+std::int64_t StsAttackTest::login_attempts_per_minute_ = 0;
 TempDir* StsAttackTest::dir_ = nullptr;
 std::string* StsAttackTest::db_ = nullptr;
 std::string* StsAttackTest::home_ = nullptr;
@@ -75,7 +76,12 @@ void StsAttackTest::SetUpTestSuite() {
   ASSERT_TRUE(dir) << dir.error();
   dir_ = new TempDir(std::move(*dir));
   db_ = new std::string(PgEnvironment::instance().fresh_database());
-  auto sts = RunningService::start(sts_binary(), {"--db", *db_, "--client-cert", "optional"});
+  std::vector<std::string> args{"--db", *db_, "--client-cert", "optional"};
+  if (login_attempts_per_minute_ > 0) {
+    args.insert(args.end(),
+                {"--login-attempts-per-minute", std::to_string(login_attempts_per_minute_)});
+  }
+  auto sts = RunningService::start(sts_binary(), args);
   ASSERT_TRUE(sts) << sts.error();
   sts_ = new RunningService(std::move(*sts));
   std::optional<std::uint16_t> port;
@@ -214,8 +220,8 @@ std::string StsAttackTest::request(const RstSpec& rst_in, const Credential& cred
   std::string header;
   if (cred.timestamp) {
     header += "<wsu:Timestamp xmlns:wsu=\"" + wsu + "\" wsu:Id=\"_ts\"><wsu:Created>" +
-              format_time_ms(now) + "</wsu:Created><wsu:Expires>" + format_time_ms(now + 60s) +
-              "</wsu:Expires></wsu:Timestamp>";
+              format_time_ms(cred.created.value_or(now)) + "</wsu:Created><wsu:Expires>" +
+              format_time_ms(cred.expires.value_or(now + 60s)) + "</wsu:Expires></wsu:Timestamp>";
   }
   if (!cred.token.empty()) header += cred.token;
   if (cred.bst != nullptr) {

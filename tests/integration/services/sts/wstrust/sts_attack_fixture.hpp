@@ -57,6 +57,9 @@ struct Credential {
   EVP_PKEY* token_key = nullptr;        // ... and the key that signs for it
   wt::SigAlg alg = wt::SigAlg::kRsaSha256;
   bool timestamp = true;
+  /// The Timestamp's Created and Expires; unset: now and now + 60 s.
+  std::optional<TimePoint> created;
+  std::optional<TimePoint> expires;
 };
 
 class StsAttackTest : public ::testing::Test {
@@ -115,6 +118,10 @@ class StsAttackTest : public ::testing::Test {
   static ProcessResult run(const std::vector<std::string>& argv);
 
   static const wt::TestSigner& svc() { return *svc_; }
+
+  /// When > 0, sts is started with --login-attempts-per-minute this (a derived suite sets it
+  /// in its own SetUpTestSuite before calling this one's).
+  static std::int64_t login_attempts_per_minute_;
 
   static TempDir* dir_;
   static std::string* db_;

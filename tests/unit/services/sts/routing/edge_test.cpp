@@ -1,9 +1,13 @@
 // The edge trust rule's building blocks: --trusted-proxies CIDR lists and the URL-encoded PEM
-// of nginx's $ssl_client_escaped_cert.
+// of nginx's $ssl_client_escaped_cert; the client address a trusted proxy forwards
+// (--client-address-header), which password throttling and lockout count.
 
 #include "sts/routing/edge.hpp"
 
 #include <gtest/gtest.h>
+
+#include "sigil/metrics/registry.hpp"
+#include "sigil/testing/captured_log.hpp"
 
 namespace sigil::sts::routing {
 namespace {
@@ -52,6 +56,49 @@ TEST(ForwardedCertificate, UrlDecodingOfEscapedPem) {
   EXPECT_FALSE(url_decode("%"));
   EXPECT_FALSE(url_decode("%4"));
   EXPECT_FALSE(url_decode("%zz"));
+}
+
+class ForwardedAddress : public ::testing::Test {
+ protected:
+  ForwardedAddress() : edge_(options(), log_.logger(), registry_) {}
+  static EdgeOptions options() {
+    EdgeOptions o;
+    o.trusted_proxies = parse_cidrs("10.0.0.0/24").value();
+    o.client_address_header = "X-Forwarded-For";
+    return o;
+  }
+  // Applies the rule to a request from `peer` with `value` (if any) in X-Forwarded-For; the
+  // resulting remote_address, or nullopt when the request was refused.
+  std::optional<boost::asio::ip::address> client(const char* peer, const char* value) {
+    http::Request r;
+    r.remote_address = ip(peer);
+    if (value != nullptr) r.message.set("X-Forwarded-For", value);
+    http::Router::Route route;
+    route.errors = http::ErrorStyle::kJson;
+    if (edge_.apply(r, route)) return std::nullopt;
+    return r.remote_address;
+  }
+
+  sigil::testing::CapturedLog log_;
+  metrics::Registry registry_;
+  EdgeTrust edge_;
+};
+
+TEST_F(ForwardedAddress, TrustedProxysLastEntryBecomesTheClientAddress) {
+  EXPECT_EQ(client("10.0.0.5", "192.0.2.7"), ip("192.0.2.7"));
+  EXPECT_EQ(client("10.0.0.5", "198.51.100.1, 192.0.2.7"), ip("192.0.2.7"))
+      << "the entry our proxy appended, not what the client wrote";
+  EXPECT_EQ(client("10.0.0.5", " 2001:db8::1 "), ip("2001:db8::1"));
+  EXPECT_EQ(client("10.0.0.5", nullptr), ip("10.0.0.5"));
+}
+
+TEST_F(ForwardedAddress, HeaderFromAnyoneElseIsIgnored) {
+  EXPECT_EQ(client("192.0.2.99", "10.9.9.9"), ip("192.0.2.99"));
+}
+
+TEST_F(ForwardedAddress, TrustedProxysValueThatIsNoAddressIsRefused) {
+  EXPECT_FALSE(client("10.0.0.5", "unknown").has_value());
+  EXPECT_FALSE(client("10.0.0.5", "192.0.2.7, ").has_value());
 }
 
 }  // namespace

@@ -46,7 +46,9 @@ void expect_verifies(const Request& req) {
   auto ok = verify_request_signature(req, X509_get0_pubkey(signer->certificate));
   EXPECT_TRUE(ok.has_value()) << ok.error();
   const TimePoint now = req.timestamp->created + std::chrono::seconds(1);
-  EXPECT_TRUE(check_timestamp(req, now, std::chrono::seconds(0), true).has_value());
+  TimestampPolicy policy;
+  policy.clock_tolerance = std::chrono::seconds(0);
+  EXPECT_TRUE(check_timestamp(req, now, policy, true).has_value());
 }
 
 TEST(WsTrustGovmomiCapture, BearerIssueParses) {
