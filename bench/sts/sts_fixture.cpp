@@ -156,7 +156,10 @@ Result<void> StsFixture::start_sts() {
                                 "--client-cert",
                                 options_.client_cert_mode,
                                 "--log-level",
-                                options_.log_level};
+                                options_.log_level,
+                                // The load generator is one client on one address.
+                                "--max-connections-per-address",
+                                "0"};
   SIGIL_TRY(port_, spawn_listening(argv, sts_log_path(), "main", sts_));
   return {};
 }

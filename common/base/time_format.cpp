@@ -56,16 +56,27 @@ std::string format_rfc3339(TimePoint t) {
   return buf;
 }
 
-Result<TimePoint> parse_time(std::string_view s) {
-  auto bad = [&] { return fail(Errc::kMalformedRequest, "malformed time: expected YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)"); };
+namespace {
+
+// Which zones a parse accepts.
+enum class Zones { kUtcOnly, kOffsets };
+
+Result<TimePoint> parse(std::string_view s, Zones zones) {
+  const bool utc_only = zones == Zones::kUtcOnly;
+  auto bad = [&] {
+    return fail(Errc::kMalformedRequest,
+                utc_only ? "malformed time: expected a UTC time YYYY-MM-DDTHH:MM:SS[.fff]Z"
+                         : "malformed time: expected YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)");
+  };
   int y, mo, d, h, mi, se;
   if (s.size() < 20 || !read_int(s, 0, 4, y) || s[4] != '-' || !read_int(s, 5, 2, mo) ||
-      s[7] != '-' || !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') ||
+      s[7] != '-' || !read_int(s, 8, 2, d) || (s[10] != 'T' && (utc_only || s[10] != 't')) ||
       !read_int(s, 11, 2, h) || s[13] != ':' || !read_int(s, 14, 2, mi) || s[16] != ':' ||
       !read_int(s, 17, 2, se)) {
     return bad();
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return bad();
+  // No leap second: a TimePoint cannot hold 23:59:60, and rounding it would move the time.
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return bad();
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (d > kDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return bad();
@@ -85,9 +96,9 @@ Result<TimePoint> parse_time(std::string_view s) {
     if (pos == start) return bad();
   }
   long long offset_s = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+  if (pos < s.size() && (s[pos] == 'Z' || (!utc_only && s[pos] == 'z'))) {
     ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+  } else if (!utc_only && pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
     if (pos + 6 != s.size() || !read_int(s, pos + 1, 2, oh) || s[pos + 3] != ':' ||
         !read_int(s, pos + 4, 2, om) || oh > 14 || om > 59) {
@@ -99,8 +110,9 @@ Result<TimePoint> parse_time(std::string_view s) {
     return bad();  // zone-less
   }
   if (pos != s.size()) return bad();
-  long long secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400LL +
-                   h * 3600LL + mi * 60LL + std::min(se, 59) - offset_s;
+  long long secs =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400LL +
+      h * 3600LL + mi * 60LL + se - offset_s;
   // TimePoint counts nanoseconds in 64 bits (years 1677 to 2262): a time it cannot hold is
   // refused, not overflowed (found by fuzzing; docs/development.md "Fuzzing").
   constexpr long long kLimit =
@@ -112,5 +124,11 @@ Result<TimePoint> parse_time(std::string_view s) {
       std::chrono::seconds(secs) + std::chrono::nanoseconds(frac_ns)));
   return tp;
 }
+
+}  // namespace
+
+Result<TimePoint> parse_time(std::string_view text) { return parse(text, Zones::kOffsets); }
+
+Result<TimePoint> parse_saml_time(std::string_view text) { return parse(text, Zones::kUtcOnly); }
 
 }  // namespace sigil

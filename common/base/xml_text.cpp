@@ -18,4 +18,51 @@ std::string escape_xml_text(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool is_xml_char(char32_t c) noexcept {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+// Decodes the UTF-8 sequence at `i` into `c` and returns its length, or 0 when it is malformed
+// (truncated, a bad continuation byte, overlong, or above U+10FFFF).
+std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& c) noexcept {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  char32_t min = 0;
+  if (b0 < 0x80) {
+    c = b0;
+    return 1;
+  }
+  if ((b0 & 0xE0) == 0xC0) {
+    n = 2, c = b0 & 0x1F, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    n = 3, c = b0 & 0x0F, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    n = 4, c = b0 & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (b & 0x3F);
+  }
+  return c < min || c > 0x10FFFF ? 0 : n;
+}
+
+}  // namespace
+
+bool is_xml_chars(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c = 0;
+    const std::size_t n = decode_utf8(text, i, c);
+    if (n == 0 || !is_xml_char(c)) return false;
+    i += n;
+  }
+  return true;
+}
+
 }  // namespace sigil

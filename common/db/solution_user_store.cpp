@@ -2,6 +2,7 @@
 
 #include <pqxx/result>
 
+#include "sigil/base/xml_text.hpp"
 #include "sigil/db/errors.hpp"
 #include "time_sql.hpp"
 #include "user_store_sql.hpp"
@@ -84,8 +85,11 @@ Result<SolutionUserRow> SolutionUserStore::create(std::int64_t tenant_id, std::s
   if (digest.empty()) {
     return fail(Errc::kInvalidArgument, "certificate digest must be 64 hex digits");
   }
-  if (!is_lookup_name(name) || certificate_pem.find('\0') != std::string_view::npos) {
-    return fail(Errc::kInvalidArgument, "solution user name is not valid UTF-8 text");
+  if (!is_lookup_name(name) || !is_xml_chars(name) ||
+      certificate_pem.find('\0') != std::string_view::npos) {
+    return fail(Errc::kInvalidArgument,
+                "solution user name is not UTF-8 text XML can carry (no control characters but "
+                "tab, LF, CR; no U+FFFE/U+FFFF)");
   }
   SIGIL_TRY_VOID(internal::check_groups(groups));
   try {

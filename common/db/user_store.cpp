@@ -2,6 +2,7 @@
 
 #include <pqxx/result>
 
+#include "sigil/base/xml_text.hpp"
 #include "sigil/db/errors.hpp"
 #include "time_sql.hpp"
 #include "user_store_sql.hpp"
@@ -70,7 +71,7 @@ bool is_lookup_name(std::string_view name) noexcept {
 Result<void> check_groups(const std::vector<std::string>& groups) {
   for (const std::string& g : groups) {
     const bool blank_edge = !g.empty() && (g.front() == ' ' || g.back() == ' ');
-    if (g.empty() || blank_edge || has_control(g) || !is_valid_utf8(g) ||
+    if (g.empty() || blank_edge || has_control(g) || !is_valid_utf8(g) || !is_xml_chars(g) ||
         g.find('\\') != std::string::npos) {
       return fail(Errc::kInvalidArgument,
                   "group names must be bare names (no \"domain\\\" prefix), without control "
@@ -184,9 +185,13 @@ Result<void> one_row_changed(const pqxx::result& r, std::string_view name) {
 }  // namespace
 
 Result<UserRow> UserStore::create(std::int64_t tenant_id, const NewUser& user) {
+  // Names go into tokens: text XML cannot carry is refused here already (docs/security.md).
   if (!internal::is_lookup_name(user.name) || user.password_hash.find('\0') != std::string::npos ||
-      has_nul(user.first_name) || has_nul(user.last_name)) {
-    return fail(Errc::kInvalidArgument, "user name or attribute is not valid UTF-8 text");
+      has_nul(user.first_name) || has_nul(user.last_name) || !is_xml_chars(user.name) ||
+      !is_xml_chars(user.first_name.value_or("")) || !is_xml_chars(user.last_name.value_or(""))) {
+    return fail(Errc::kInvalidArgument,
+                "user name or attribute is not UTF-8 text XML can carry (no control "
+                "characters but tab, LF, CR; no U+FFFE/U+FFFF)");
   }
   SIGIL_TRY_VOID(internal::check_groups(user.groups));
   try {

@@ -5,6 +5,50 @@
 namespace sigil::http {
 namespace {
 
+namespace ip = boost::asio::ip;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+Result<Cidr> parse_cidr(std::string_view text) {
+  const auto slash = text.find('/');
+  boost::system::error_code ec;
+  Cidr c;
+  c.network = ip::make_address(std::string(text.substr(0, slash)), ec);
+  const unsigned bits = c.network.is_v4() ? 32 : 128;
+  c.prefix = bits;
+  bool ok = !ec;
+  if (ok && slash != std::string_view::npos) {
+    const std::string_view p = text.substr(slash + 1);
+    const auto [end, err] = std::from_chars(p.data(), p.data() + p.size(), c.prefix);
+    ok = !p.empty() && err == std::errc() && end == p.data() + p.size() && c.prefix <= bits;
+  }
+  if (!ok) {
+    return fail(Errc::kInvalidArgument,
+                "'" + std::string(text) + "' is not an IP address or CIDR (e.g. 10.0.0.0/8)");
+  }
+  return c;
+}
+
+template <class Bytes>
+bool prefix_matches(const Bytes& a, const Bytes& b, unsigned prefix) {
+  for (unsigned i = 0; i < prefix; ++i) {
+    const unsigned mask = 0x80U >> (i % 8);
+    if ((a[i / 8] & mask) != (b[i / 8] & mask)) return false;
+  }
+  return true;
+}
+
+ip::address unmapped(const ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return ip::make_address_v4(ip::v4_mapped, a.to_v6());
+  }
+  return a;
+}
+
 Result<std::uint16_t> parse_port(std::string_view text, std::string_view whole) {
   unsigned value = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -72,6 +116,31 @@ Result<Url> parse_url(std::string_view text) {
   if (!hp) return fail(Errc::kInvalidArgument, "invalid URL '" + std::string(text) + "'");
   url.host_port = std::move(*hp);
   return url;
+}
+
+Result<std::vector<Cidr>> parse_cidrs(std::string_view list) {
+  std::vector<Cidr> out;
+  while (!trim(list).empty()) {
+    const auto comma = list.find(',');
+    SIGIL_TRY(Cidr c, parse_cidr(trim(list.substr(0, comma))));
+    out.push_back(c);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bool contains(const std::vector<Cidr>& networks, const ip::address& address) {
+  const ip::address a = unmapped(address);
+  for (const Cidr& n : networks) {
+    const ip::address net = unmapped(n.network);
+    if (net.is_v4() && a.is_v4()) {
+      if (prefix_matches(net.to_v4().to_bytes(), a.to_v4().to_bytes(), n.prefix)) return true;
+    } else if (net.is_v6() && a.is_v6()) {
+      if (prefix_matches(net.to_v6().to_bytes(), a.to_v6().to_bytes(), n.prefix)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace sigil::http

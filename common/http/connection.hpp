@@ -7,6 +7,7 @@
 // on_stop / on_force_close there.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -16,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -41,7 +43,10 @@ template <class Stream>
 class Connection final : public ConnectionBase {
  public:
   Connection(Stream&& s, std::string peer, net::ip::address peer_address)
-      : stream(std::move(s)), remote(std::move(peer)), address(peer_address) {}
+      : stream(std::move(s)),
+        remote(std::move(peer)),
+        address(peer_address),
+        pressure_timer(stream.get_executor()) {}
 
   net::any_io_executor executor() override { return stream.get_executor(); }
   void on_stop() override {
@@ -52,27 +57,80 @@ class Connection final : public ConnectionBase {
     stop_requested = true;
     close();
   }
+  void on_shed() override {
+    if (!idle) return;  // it started on a request after it was chosen: let it finish
+    close();
+  }
+  void on_pressure(std::chrono::milliseconds cap) override {
+    if (!idle || wait_deadline <= Clock::now() + cap) return;
+    // A pending read keeps the deadline it started with, so a timer of our own ends the wait.
+    pressure_timer.expires_after(cap);
+    pressure_timer.async_wait(
+        [self = shared_from_this(), this, epoch = idle_epoch](boost::system::error_code ec) {
+          if (ec || !idle || idle_epoch != epoch) return;
+          pressure_closed = true;
+          close();
+        });
+  }
   void close() { beast::get_lowest_layer(stream).close(); }
   auto& lowest() { return beast::get_lowest_layer(stream); }
+
+  // Starts a wait on the client with the deadline `limit`; `cut`: shortened by pressure.
+  void begin_wait(std::chrono::milliseconds limit, bool cut = false) {
+    idle = true;
+    wait_cut = cut;
+    ++idle_epoch;
+    wait_deadline = Clock::now() + limit;
+    idle_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    lowest().expires_after(limit);
+  }
+  void end_wait() {
+    idle = false;
+    idle_since.store(kBusy, std::memory_order_relaxed);
+    pressure_timer.cancel();
+  }
 
   Stream stream;
   std::string remote;
   net::ip::address address;
+  Timer pressure_timer;
   bool idle = false;            // waiting for the TLS handshake or the next request's first byte
+  std::uint64_t idle_epoch = 0;  // which wait a pressure timer belongs to
+  Clock::time_point wait_deadline;
+  bool wait_cut = false;        // the current wait's deadline was shortened by pressure
   bool stop_requested = false;  // graceful stop: no further request on this connection
   bool closing = false;         // we answered with `Connection: close` and the peer is still there
+  bool pressure_closed = false;  // closed by on_pressure's timer
   crypto::X509Ptr peer_certificate;  // TLS: the client certificate from the handshake, or null
   std::string server_name;           // TLS: the SNI name the client sent, or ""
 };
+
+// Starts a wait on the client: `normal`, or pressure_timeout when under pressure and shorter.
+template <class Stream>
+void begin_client_wait(const ServerState& st, Connection<Stream>& c,
+                       std::chrono::milliseconds normal) {
+  const std::chrono::milliseconds limit = st.client_wait(normal);
+  c.begin_wait(limit, limit < normal);
+}
+
+// A wait on the client ended with `ec`: counts a deadline that pressure had shortened.
+template <class Stream>
+void note_wait_end(const ServerState& st, const Connection<Stream>& c,
+                   const boost::system::error_code& ec) {
+  if (!ec || st.observer == nullptr) return;
+  if (c.pressure_closed || (ec == beast::error::timeout && c.wait_cut)) {
+    st.observer->on_pressure_timeout(st.name);
+  }
+}
 
 // TLS: the handshake under its own deadline. Failures are counted and logged once; the OpenSSL
 // error queue is drained so no later call on this thread reports them.
 template <class Stream>
 net::awaitable<bool> tls_handshake(const ServerState& st, Connection<Stream>& c) {
-  c.idle = true;
-  c.lowest().expires_after(st.limits.handshake_timeout);
+  begin_client_wait(st, c, st.limits.handshake_timeout);
   auto [ec] = co_await c.stream.async_handshake(net::ssl::stream_base::server);
-  c.idle = false;
+  c.end_wait();
+  note_wait_end(st, c, ec);
   if (ec) {
     std::string detail = crypto::drain_openssl_errors();
     st.logger.info(
@@ -94,10 +152,9 @@ template <class Stream>
 net::awaitable<void> tls_close_notify(const ServerState& st, Connection<Stream>& c) {
   bool peer_closed = (SSL_get_shutdown(c.stream.native_handle()) & SSL_RECEIVED_SHUTDOWN) != 0;
   if (!(c.closing || peer_closed) || !c.lowest().socket().is_open()) co_return;
-  c.idle = true;  // a stop() now closes at once
-  c.lowest().expires_after(st.limits.linger_timeout);
+  c.begin_wait(st.limits.linger_timeout);  // a stop() now closes at once
   auto [ec] = co_await c.stream.async_shutdown();
-  c.idle = false;
+  c.end_wait();
   if (ec) crypto::drain_openssl_errors();  // stream_truncated, eof, timeout: nothing to do
 }
 
@@ -112,16 +169,17 @@ void set_transport(const Connection<Stream>& c, Request& req) {
 }
 
 // Waits for the first byte of the next request, unless pipelined bytes are already buffered.
-// Between keep-alive requests the idle deadline applies; before the first request the header one.
+// Between keep-alive requests the idle deadline applies; before the first request the header
+// one; both cut under pressure.
 template <class Stream>
 net::awaitable<bool> wait_for_request(const ServerState& st, Connection<Stream>& c,
                                       beast::flat_buffer& buffer, bool first) {
   if (buffer.size() > 0) co_return true;
-  c.idle = true;
-  c.lowest().expires_after(first ? st.limits.header_timeout : st.limits.idle_timeout);
+  begin_client_wait(st, c, first ? st.limits.header_timeout : st.limits.idle_timeout);
   auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(4096));
-  c.idle = false;
-  if (ec) co_return false;  // EOF, deadline, or closed by stop()
+  c.end_wait();
+  note_wait_end(st, c, ec);
+  if (ec) co_return false;  // EOF, deadline, shed, or closed by stop()
   buffer.commit(n);
   co_return !c.stop_requested;
 }
@@ -143,15 +201,15 @@ net::awaitable<void> linger_and_close(const ServerState& st, Connection<Stream>&
   c.close();
 }
 
-// Answers a request that could not be read (413, 431, 400) or closes silently.
+// Answers a request that could not be read or is refused before its body (400, 413, 431, 501)
+// with `Connection: close`, then lingers and closes; status 0 closes silently.
 template <class Stream>
-net::awaitable<void> reject(const ServerState& st, Connection<Stream>& c,
-                            const boost::system::error_code& ec,
+net::awaitable<void> reject(const ServerState& st, Connection<Stream>& c, unsigned status,
+                            std::string_view reason,
                             const bhttp::request_parser<bhttp::string_body>& parser,
                             Clock::time_point start) {
-  unsigned status = status_for_read_error(ec);
   if (status == 0) co_return;
-  Response res = plain(static_cast<bhttp::status>(status), ec.message());
+  Response res = plain(static_cast<bhttp::status>(status), reason);
   finalize(res, false);
   c.lowest().expires_after(st.limits.write_timeout);
   auto [wec, n] = co_await bhttp::async_write(c.stream, res);
@@ -166,6 +224,32 @@ net::awaitable<void> reject(const ServerState& st, Connection<Stream>& c,
   if (!wec) co_await linger_and_close(st, c);
 }
 
+// Reads until `buffer` holds the whole header of the next request (or more than header_limit
+// bytes, or a bare LF), so that its raw lines can be checked before Beast parses them: Beast
+// joins obs-fold lines and trims tabs, which would hide them from check_framing.
+template <class Stream>
+net::awaitable<boost::system::error_code> read_raw_header(const ServerState& st,
+                                                          Connection<Stream>& c,
+                                                          beast::flat_buffer& buffer) {
+  for (;;) {
+    std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (header_end(bytes) != 0 || bytes.size() > st.limits.header_limit) {
+      co_return boost::system::error_code();
+    }
+    auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(4096));
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+}
+
+// The framing check on the raw header in `buffer` (0: fine; else the status to refuse with).
+inline unsigned framing_status(const beast::flat_buffer& buffer, std::string_view& reason) {
+  std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+  std::size_t end = header_end(bytes);
+  if (end == 0 || end == std::string_view::npos) return 0;  // Beast answers these itself
+  return check_framing(bytes.substr(0, end), reason);
+}
+
 // Reads one request, answers it. Returns whether the connection stays open.
 template <class Stream>
 net::awaitable<bool> serve_one(ServerState& st, Connection<Stream>& c, beast::flat_buffer& buffer) {
@@ -173,8 +257,16 @@ net::awaitable<bool> serve_one(ServerState& st, Connection<Stream>& c, beast::fl
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(st.limits.header_limit);
   parser.body_limit(st.limits.body_limit);
-  c.lowest().expires_after(st.limits.header_timeout);
-  auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser);
+  c.lowest().expires_after(st.client_wait(st.limits.header_timeout));
+  std::size_t n = 0;
+  boost::system::error_code ec = co_await read_raw_header(st, c, buffer);
+  std::string_view refused;
+  if (unsigned status = ec ? 0 : framing_status(buffer, refused); status != 0) {
+    co_await bhttp::async_read_header(c.stream, buffer, parser);  // the request line, for the log
+    co_await reject(st, c, status, refused, parser, start);
+    co_return false;
+  }
+  if (!ec) std::tie(ec, n) = co_await bhttp::async_read_header(c.stream, buffer, parser);
   if (!ec && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
     bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
     std::tie(ec, n) = co_await bhttp::async_write(c.stream, cont);
@@ -184,7 +276,7 @@ net::awaitable<bool> serve_one(ServerState& st, Connection<Stream>& c, beast::fl
     std::tie(ec, n) = co_await bhttp::async_read(c.stream, buffer, parser);
   }
   if (ec) {
-    co_await reject(st, c, ec, parser, start);
+    co_await reject(st, c, status_for_read_error(ec), ec.message(), parser, start);
     co_return false;
   }
   Request req;
@@ -219,6 +311,7 @@ net::awaitable<void> serve(std::shared_ptr<ServerState> st, std::shared_ptr<Conn
     if (!co_await serve_one(*st, *c, buffer)) break;
   }
   if constexpr (kIsTls<Stream>) co_await tls_close_notify(*st, *c);
+  c->pressure_timer.cancel();
   boost::system::error_code ignored;
   c->lowest().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   c->close();

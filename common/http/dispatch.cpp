@@ -1,6 +1,7 @@
 // The non-template half of the connection code: routing, handler invocation with the one
 // exception boundary for handlers, response finalisation and the access log.
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <optional>
@@ -26,6 +27,58 @@ Response internal_error(ErrorStyle style) {
       break;
   }
   return plain(bhttp::status::internal_server_error, "internal error");
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// RFC 9110 tchar.
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// Transfer codings that exist but Sigil does not implement: a request using one is 501.
+bool is_known_coding(std::string_view token) {
+  for (std::string_view known : {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress",
+                                 "br", "zstd", "identity", "trailers"}) {
+    if (iequal(token, known)) return true;
+  }
+  return false;
+}
+
+std::string_view trim_spaces(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return v;
+}
+
+// One Transfer-Encoding value (no tab, no fold): 0 for exactly `chunked`, 501 for a list of
+// codings that exist, 400 for anything else.
+unsigned transfer_encoding_status(std::string_view value, std::string_view& reason) {
+  value = trim_spaces(value);
+  if (iequal(value, "chunked")) return 0;
+  bool known = !value.empty();
+  for (std::string_view rest = value; known;) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view token = trim_spaces(rest.substr(0, comma));
+    known = !token.empty() && std::all_of(token.begin(), token.end(), is_tchar) &&
+            is_known_coding(token);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (known) {
+    reason = "Transfer-Encoding other than chunked is not implemented";
+    return 501;
+  }
+  reason = "malformed Transfer-Encoding";
+  return 400;
 }
 
 std::string format_ms(double seconds) {
@@ -102,6 +155,42 @@ void log_access(const ServerState& st, const AccessRecord& r) {
                                  {"duration_ms", ms},
                                  {"bytes", r.bytes},
                                  {"remote", r.remote}});
+}
+
+std::size_t header_end(std::string_view bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != '\n') continue;
+    if (i == 0 || bytes[i - 1] != '\r') return std::string_view::npos;  // bare LF
+    if (i >= 3 && bytes[i - 2] == '\n' && bytes[i - 3] == '\r') return i + 1;
+  }
+  return 0;
+}
+
+unsigned check_framing(std::string_view raw, std::string_view& reason) {
+  std::size_t line_start = raw.find("\r\n");  // skip the request line
+  int transfer_encodings = 0;
+  std::string_view transfer_encoding;
+  while (line_start != std::string_view::npos && line_start + 2 < raw.size()) {
+    line_start += 2;
+    const std::size_t line_end = raw.find("\r\n", line_start);
+    if (line_end == std::string_view::npos || line_end == line_start) break;  // the empty line
+    const std::string_view line = raw.substr(line_start, line_end - line_start);
+    line_start = line_end;
+    if (line.front() == ' ' || line.front() == '\t') {
+      reason = "obsolete line folding in a header";
+      return 400;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !iequal(line.substr(0, colon), "transfer-encoding")) {
+      continue;  // Beast judges every other field
+    }
+    transfer_encoding = line.substr(colon + 1);
+    if (++transfer_encodings > 1 || transfer_encoding.find('\t') != std::string_view::npos) {
+      reason = "malformed Transfer-Encoding";
+      return 400;
+    }
+  }
+  return transfer_encodings == 0 ? 0 : transfer_encoding_status(transfer_encoding, reason);
 }
 
 unsigned status_for_read_error(const boost::system::error_code& ec) {

@@ -1,5 +1,7 @@
 #include "sigil/http/server.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/strand.hpp>
@@ -27,23 +29,44 @@ Result<tcp::endpoint> resolve(net::io_context& io, const HostPort& hp) {
   return results.begin()->endpoint();
 }
 
-// Registers the connection and runs its coroutine; at max_connections it is closed at once.
+// One warning line a second per listener for refused and shed connections (a flood must not
+// flood the log too); the lines say how many were left out.
+void warn_refusal(ServerState& st, std::string_view event, std::string_view reason,
+                  std::string_view remote) {
+  std::uint64_t suppressed = 0;
+  if (!st.may_log_refusal(suppressed)) return;
+  st.logger.warn(event, {{"listener", st.name},
+                         {"reason", reason},
+                         {"remote", remote},
+                         {"open", st.open.load()},
+                         {"max_connections", st.limits.max_connections},
+                         {"suppressed", suppressed}});
+}
+
+// Registers the connection and runs its coroutine; a connection admit() refuses is closed at
+// once, and one it sheds to make room is told so on its strand.
 template <class Stream>
 void launch(const std::shared_ptr<ServerState>& st, std::shared_ptr<Connection<Stream>> conn) {
-  std::optional<std::uint64_t> id = st->add(conn);
-  if (!id) {
-    if (!st->stopping.load()) {
-      st->logger.warn("http.connection.rejected",
-                      {{"listener", st->name},
-                       {"reason", "connection_limit"},
-                       {"max_connections", st->limits.max_connections}});
-      if (st->observer != nullptr) st->observer->on_connection_rejected(st->name);
+  Admission a = st->admit(conn, conn->address);
+  for (auto& idle : a.pressed) {
+    net::post(idle->executor(),
+              [idle, cap = st->limits.pressure_timeout] { idle->on_pressure(cap); });
+  }
+  if (a.shed) {
+    net::post(a.shed->executor(), [victim = a.shed] { victim->on_shed(); });
+    warn_refusal(*st, "http.connection.shed", "idle_at_capacity", conn->remote);
+    if (st->observer != nullptr) st->observer->on_connection_shed(st->name);
+  }
+  if (!a.id) {
+    if (!a.refused.empty()) {
+      warn_refusal(*st, "http.connection.rejected", a.refused, conn->remote);
+      if (st->observer != nullptr) st->observer->on_connection_rejected(st->name, a.refused);
     }
     conn->close();
     return;
   }
   net::co_spawn(
-      conn->stream.get_executor(), serve(st, conn), [st, id = *id](const std::exception_ptr& e) {
+      conn->stream.get_executor(), serve(st, conn), [st, id = *a.id](const std::exception_ptr& e) {
         // STYLE.md §3: the top of the connection coroutine is where exceptions stop.
         if (e) {
           std::string what = "unknown exception";
@@ -67,9 +90,12 @@ void start_connection(
   auto peer = socket.remote_endpoint(ec);
   std::string remote = ec ? "-" : format_endpoint(peer);
   if (st->peer_filter && (ec || !st->peer_filter(peer.address()))) {
-    st->logger.warn("http.connection.refused",
-                    {{"listener", st->name}, {"reason", "untrusted_peer"}, {"remote", remote}});
-    if (st->observer != nullptr) st->observer->on_connection_rejected(st->name);
+    st->logger.warn("http.connection.refused", {{"listener", st->name},
+                                                {"reason", kRefusedUntrustedPeer},
+                                                {"remote", remote}});
+    if (st->observer != nullptr) {
+      st->observer->on_connection_rejected(st->name, kRefusedUntrustedPeer);
+    }
     socket.close(ec);
     return;
   }
@@ -103,17 +129,121 @@ net::awaitable<void> accept_loop(std::shared_ptr<ServerState> st) {
 
 }  // namespace
 
-std::optional<std::uint64_t> ServerState::add(std::shared_ptr<ConnectionBase> c) {
+std::string address_key(const net::ip::address& peer) {
+  if (peer.is_v4()) return "v4:" + peer.to_string();
+  const net::ip::address_v6 v6 = peer.to_v6();
+  if (v6.is_v4_mapped()) {
+    return "v4:" + net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
+  }
+  const auto bytes = v6.to_bytes();
+  return "v6:" + std::string(bytes.begin(), bytes.begin() + 8);
+}
+
+std::size_t ServerState::pressure_at() const {
+  const std::size_t at = limits.max_connections * std::min(limits.pressure_percent, 100U) / 100;
+  return std::max<std::size_t>(at, 1);
+}
+
+std::chrono::milliseconds ServerState::client_wait(std::chrono::milliseconds normal) const {
+  return under_pressure() ? std::min(normal, limits.pressure_timeout) : normal;
+}
+
+bool ServerState::may_log_refusal(std::uint64_t& suppressed) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_refusal_log.load();
+  if (now - last < 1000 || !last_refusal_log.compare_exchange_strong(last, now)) {
+    refusals_unlogged.fetch_add(1);
+    return false;
+  }
+  suppressed = refusals_unlogged.exchange(0);
+  return true;
+}
+
+void ServerState::uncount(ConnectionEntry& e) {
+  if (!e.counted) return;
+  e.counted = false;
+  (e.reserved ? reserved_open : public_open) -= 1;
+  open.store(public_open + reserved_open);
+  auto it = per_address.find(e.address_key);
+  if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+}
+
+std::unordered_map<std::uint64_t, ConnectionEntry>::iterator ServerState::pick_shed_victim(
+    bool may_reserve) {
+  const std::int64_t newest =
+      (std::chrono::steady_clock::now() - limits.shed_min_idle).time_since_epoch().count();
+  auto best = connections.end();
+  std::size_t best_share = 0;
+  std::int64_t best_since = 0;
+  for (auto it = connections.begin(); it != connections.end(); ++it) {
+    const ConnectionEntry& e = it->second;
+    const std::int64_t since = e.conn->idle_since.load(std::memory_order_relaxed);
+    if (!e.counted || since == ConnectionBase::kBusy || since > newest) continue;
+    if (e.reserved && !may_reserve) continue;  // a reserved slot only goes to a reserved client
+    const std::size_t share = per_address[e.address_key];
+    if (best == connections.end() || share > best_share ||
+        (share == best_share && since < best_since)) {
+      best = it;
+      best_share = share;
+      best_since = since;
+    }
+  }
+  return best;
+}
+
+Admission ServerState::admit(std::shared_ptr<ConnectionBase> c, const net::ip::address& peer) {
+  Admission a;
   std::lock_guard lock(mu);
-  if (stopping.load() || connections.size() >= limits.max_connections) return std::nullopt;
-  std::uint64_t id = next_id++;
-  connections.emplace(id, std::move(c));
-  return id;
+  if (stopping.load()) return a;
+  ConnectionEntry e{std::move(c), address_key(peer)};
+  const std::size_t per_limit = limits.max_connections_per_address;
+  if (per_limit > 0 && !(address_limit_exempt && address_limit_exempt(peer))) {
+    auto it = per_address.find(e.address_key);
+    if (it != per_address.end() && it->second >= per_limit) {
+      a.refused = kRefusedPerAddressLimit;
+      return a;
+    }
+  }
+  const bool may_reserve =
+      limits.reserved_connections > 0 && reserved_clients && reserved_clients(peer);
+  if (public_open >= limits.max_connections) {
+    if (may_reserve && reserved_open < limits.reserved_connections) {
+      e.reserved = true;
+    } else if (auto victim = pick_shed_victim(may_reserve); victim != connections.end()) {
+      e.reserved = victim->second.reserved;
+      uncount(victim->second);
+      a.shed = victim->second.conn;
+    } else {
+      a.refused = kRefusedConnectionLimit;
+      return a;
+    }
+  }
+  const bool was_pressed = under_pressure();
+  (e.reserved ? reserved_open : public_open) += 1;
+  open.store(public_open + reserved_open);
+  per_address[e.address_key] += 1;
+  a.reserved = e.reserved;
+  a.id = next_id++;
+  connections.emplace(*a.id, std::move(e));
+  if (!was_pressed && under_pressure()) {
+    for (const auto& [id, other] : connections) {
+      if (other.counted && other.conn->idle_since.load() != ConnectionBase::kBusy) {
+        a.pressed.push_back(other.conn);
+      }
+    }
+  }
+  return a;
 }
 
 void ServerState::remove(std::uint64_t id) {
   std::lock_guard lock(mu);
-  connections.erase(id);
+  auto it = connections.find(id);
+  if (it != connections.end()) {
+    uncount(it->second);
+    connections.erase(it);
+  }
   cv.notify_all();
 }
 
@@ -177,6 +307,18 @@ void Server::set_peer_filter(PeerFilter filter) {
   state_->peer_filter = std::move(filter);
 }
 
+void Server::set_reserved_clients(PeerFilter filter) {
+  std::lock_guard lock(state_->mu);
+  SIGIL_CHECK(!state_->accepting);  // admit() reads it under the lock, but it is fixed from here
+  state_->reserved_clients = std::move(filter);
+}
+
+void Server::set_address_limit_exempt(PeerFilter filter) {
+  std::lock_guard lock(state_->mu);
+  SIGIL_CHECK(!state_->accepting);
+  state_->address_limit_exempt = std::move(filter);
+}
+
 Result<void> Server::set_tls_context(crypto::SslCtxPtr&& context) {
   auto& st = *state_;
   if (!st.tls) return fail(Errc::kInvalidArgument, "listener " + st.name + " does not serve TLS");
@@ -216,7 +358,7 @@ void Server::stop() {
     std::lock_guard lock(st->mu);
     if (st->stopped) return;
     st->stopping = true;
-    for (const auto& [id, c] : st->connections) open.push_back(c);
+    for (const auto& [id, e] : st->connections) open.push_back(e.conn);
   }
   if (st->acceptor) {
     detail::net::post(st->acceptor->get_executor(), [st] {
@@ -231,8 +373,8 @@ void Server::stop() {
   if (!st->cv.wait_for(lock, st->limits.drain_timeout, drained)) {
     st->logger.warn("http.drain.timeout",
                     {{"listener", st->name}, {"remaining", st->connections.size()}});
-    for (const auto& [id, c] : st->connections) {
-      detail::net::post(c->executor(), [c = c] { c->on_force_close(); });
+    for (const auto& [id, e] : st->connections) {
+      detail::net::post(e.conn->executor(), [c = e.conn] { c->on_force_close(); });
     }
     st->cv.wait(lock, drained);
   }

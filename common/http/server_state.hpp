@@ -3,18 +3,22 @@
 // coroutines, the type aliases that make `as_tuple(use_awaitable)` the default token, and the
 // non-template helpers of the connection code.
 //
-// Thread-safety: `mu` guards `connections`, `accepting` and `stopped`; `tls_mu` guards
-// `tls_context`; `stopping` is atomic so a connection can read it without the lock; everything
-// else is immutable after Server::listen().
+// Thread-safety: `mu` guards `connections`, the slot counts, `accepting` and `stopped`; `tls_mu`
+// guards `tls_context`; `stopping`, `open` and ConnectionBase::idle_since are atomic so a
+// connection can read or write them without the lock; everything else is immutable after
+// Server::start().
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -40,13 +44,41 @@ using Acceptor = net::ip::tcp::acceptor::rebind_executor<Executor>::other;
 using Timer = net::steady_timer::rebind_executor<Executor>::other;
 
 // What the server needs to tell a connection; implemented per stream type (connection.hpp).
-// All three run on the connection's strand (the server posts them there).
-class ConnectionBase {
+// The on_* calls run on the connection's strand (the server posts them there). shared_from_this:
+// a pressure deadline's timer keeps the connection alive until it fires.
+class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
  public:
+  static constexpr std::int64_t kBusy = -1;
+
   virtual ~ConnectionBase() = default;
   virtual net::any_io_executor executor() = 0;
   virtual void on_stop() = 0;         // finish the current request, then close; close if idle
   virtual void on_force_close() = 0;  // close now
+  // Pressure began: a wait on the client is cut to `cap` from now, if it would last longer.
+  virtual void on_pressure(std::chrono::milliseconds cap) = 0;
+  // Its slot went to a new connection: close it, unless it has started on a request meanwhile.
+  virtual void on_shed() = 0;
+
+  // Since when (steady_clock ticks) the connection has been waiting on its client (handshake,
+  // first byte of a request), or kBusy. Written on the strand, read by the admission code.
+  std::atomic<std::int64_t> idle_since{kBusy};
+};
+
+// One open connection as the admission code sees it.
+struct ConnectionEntry {
+  std::shared_ptr<ConnectionBase> conn;
+  std::string address_key;  // per-address accounting: IPv4 address, or IPv6 /64
+  bool reserved = false;    // holds one of the reserved_connections slots
+  bool counted = true;      // false once shed: its slot already went to another connection
+};
+
+// The outcome of ServerState::admit.
+struct Admission {
+  std::optional<std::uint64_t> id;  // nothing: refused
+  std::string_view refused;         // the kRefused* reason, "" when stopping
+  std::shared_ptr<ConnectionBase> shed;                  // close this one to make room
+  std::vector<std::shared_ptr<ConnectionBase>> pressed;  // pressure began: cut their waits
+  bool reserved = false;
 };
 
 struct ServerState {
@@ -64,6 +96,8 @@ struct ServerState {
   net::ip::tcp::endpoint local;
   bool tls = false;  // set by listen()
   Server::PeerFilter peer_filter;  // set before start(); null: every peer
+  Server::PeerFilter reserved_clients;  // set before start(); null: nobody
+  Server::PeerFilter address_limit_exempt;  // set before start(); null: nobody
 
   // The TLS context new connections start with (set_tls_context swaps it). shared_ptr: a swap
   // may happen while a connection is being set up with the previous one; each SSL then holds
@@ -74,16 +108,42 @@ struct ServerState {
   std::atomic<bool> stopping{false};
   mutable std::mutex mu;
   std::condition_variable cv;
-  std::unordered_map<std::uint64_t, std::shared_ptr<ConnectionBase>> connections;
+  std::unordered_map<std::uint64_t, ConnectionEntry> connections;
+  std::unordered_map<std::string, std::size_t> per_address;  // counted connections only
+  std::size_t public_open = 0;
+  std::size_t reserved_open = 0;
+  std::atomic<std::size_t> open{0};  // public_open + reserved_open, readable without the lock
   std::uint64_t next_id = 0;
   bool accepting = false;
   bool stopped = false;
 
-  // Adds a connection and returns its id, or nothing when stopping or at max_connections.
-  std::optional<std::uint64_t> add(std::shared_ptr<ConnectionBase> c);
+  // Rate limit of the refusal/shed warnings: one line a second, counting what was left out.
+  std::atomic<std::int64_t> last_refusal_log{0};
+  std::atomic<std::uint64_t> refusals_unlogged{0};
+
+  // Decides whether a new connection from `peer` gets a slot (see server.hpp); registers it.
+  Admission admit(std::shared_ptr<ConnectionBase> c, const net::ip::address& peer);
   void remove(std::uint64_t id);
   std::shared_ptr<net::ssl::context> current_tls_context() const;
+
+  // From pressure_percent of max_connections on.
+  bool under_pressure() const { return open.load(std::memory_order_relaxed) >= pressure_at(); }
+  std::size_t pressure_at() const;
+  // The deadline for a wait on the client: `normal`, or pressure_timeout when that is shorter
+  // and the listener is under pressure.
+  std::chrono::milliseconds client_wait(std::chrono::milliseconds normal) const;
+  // True when a refusal/shed warning may be logged now; `suppressed` gets the count left out.
+  bool may_log_refusal(std::uint64_t& suppressed);
+
+ private:
+  // Under `mu`: gives up the slot of `e` (shed or closed).
+  void uncount(ConnectionEntry& e);
+  // Under `mu`: the idle connection whose slot a newcomer may take, or connections.end().
+  std::unordered_map<std::uint64_t, ConnectionEntry>::iterator pick_shed_victim(bool may_reserve);
 };
+
+// "v4:a.b.c.d" or the first 64 bits of an IPv6 address (an IPv4-mapped address counts as IPv4).
+std::string address_key(const net::ip::address& peer);
 
 // The answer to one request plus what the access log needs.
 struct Exchange {
@@ -104,5 +164,13 @@ void log_access(const ServerState& st, const AccessRecord& record);
 
 // The status to answer a failed header/body read with, or 0 to close silently.
 unsigned status_for_read_error(const boost::system::error_code& ec);
+
+// Where the header of the request at the start of `bytes` ends (just after its empty line), 0
+// while it is incomplete, or npos when the bytes hold a bare LF (Beast refuses those itself).
+std::size_t header_end(std::string_view bytes);
+
+// The raw header of one request checked for framing Sigil refuses (server.hpp): 0 when it is
+// fine, else the status to answer (400 or 501) and `reason` for the client.
+unsigned check_framing(std::string_view raw_header, std::string_view& reason);
 
 }  // namespace sigil::http::detail

@@ -26,9 +26,12 @@ Result<std::string> attr(const xmlNode* n, std::string_view name, std::string_vi
   return xml::attribute_value(a);
 }
 
+// SAML times are UTC xs:dateTime (SAML core 1.3.3): an offset, no zone or 23:59:60 is refused.
 Result<TimePoint> time_attr(const xmlNode* n, std::string_view name) {
   SIGIL_TRY(std::string v, attr(n, name));
-  return parse_time(v);
+  auto t = parse_saml_time(v);
+  if (!t) return shape(std::string(name) + " is not a UTC xs:dateTime");
+  return *t;
 }
 
 Result<int> count_attr(const xmlNode* n) {

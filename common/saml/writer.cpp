@@ -4,6 +4,7 @@
 
 #include "c14n_text.hpp"
 #include "sigil/base/time_format.hpp"
+#include "sigil/base/xml_text.hpp"
 #include "sigil/crypto/crypto_error.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"
@@ -185,6 +186,33 @@ Result<std::vector<std::uint8_t>> ecdsa_der_to_raw(const std::vector<std::uint8_
   return raw;
 }
 
+// Every text the assertion carries must consist of XML 1.0 Chars (docs/security.md "Text in
+// tokens"): no escaping can carry U+0000, U+0001 or U+FFFE, and a token holding one would not
+// be well-formed XML. Whatever the source (a request, the database), nothing is signed then.
+Result<void> check_text(const AssertionSpec& s) {
+  std::string_view bad_field;
+  auto check = [&bad_field](std::string_view field, std::string_view text) {
+    if (bad_field.empty() && !is_xml_chars(text)) bad_field = field;
+  };
+  check("ID", s.id);
+  check("Issuer", s.issuer);
+  check("subject NameID", s.subject_upn);
+  if (s.confirmation_upn) check("SubjectConfirmation NameID", *s.confirmation_upn);
+  check("holder-of-key certificate", s.hok_certificate_b64);
+  for (const auto& d : s.delegates) check("Delegate NameID", d.upn);
+  if (s.audience) check("Audience", *s.audience);
+  for (const auto& a : s.attributes) {
+    check("attribute name", a.friendly_name);
+    check("attribute name", a.name);
+    for (const auto& v : a.values) check("attribute value", v);
+  }
+  if (bad_field.empty()) return {};
+  return fail(Errc::kMalformedRequest,
+              "the token's " + std::string(bad_field) +
+                  " would contain a character XML 1.0 cannot carry (a control character, "
+                  "U+FFFE/U+FFFF or invalid UTF-8)");
+}
+
 }  // namespace
 
 std::string write_digest_form(const AssertionSpec& spec) { return write(spec, Form::kDigest, {}); }
@@ -193,6 +221,7 @@ Result<std::string> write_signed_assertion(const AssertionSpec& spec, const Sign
   if (id.key == nullptr || id.chain_der_b64.empty()) {
     return fail(Errc::kKeyNotFound, "no signing key", "SigningIdentity without key or certificate");
   }
+  SIGIL_TRY_VOID(check_text(spec));
   crypto::KeyInfo key = crypto::describe(id.key);
   bool ec = key.algorithm == crypto::KeyAlgorithm::kEc;
   if (!ec && key.algorithm != crypto::KeyAlgorithm::kRsa) {

@@ -22,6 +22,7 @@
 #include "sigil/db/errors.hpp"
 #include "sigil/db/key_set_store.hpp"
 #include "sigil/db/transact.hpp"
+#include "sigil/http/address.hpp"
 #include "sigil/service/tls_setup.hpp"
 
 namespace sigil::certmgr {
@@ -187,12 +188,18 @@ Result<void> CertmgrApp::build_admin_server(service::ServiceHost& host) {
   http::Router router;
   admin_api_->add_routes(router);
   peer_sync_->add_routes(router);
-  http::ServerLimits limits;
-  limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
-  limits.max_connections = 256;
+  http::ServerLimits limits = service::listener_limits(cfg_.service);
+  limits.reserved_connections = static_cast<std::size_t>(cfg_.reserved_connections);
   admin_server_ = std::make_unique<http::Server>(host.runtime(), "admin", limits,
                                                  std::move(router), log_,
                                                  &host.request_observer());
+  // Operators and peers by address: the reserve is decided at accept, before the TLS
+  // handshake a flood of idle connections would hold up (docs/operations.md).
+  SIGIL_TRY(std::vector<http::Cidr> reserved, http::parse_cidrs(cfg_.reserved_clients));
+  admin_server_->set_reserved_clients(
+      [reserved = std::move(reserved)](const boost::asio::ip::address& peer) {
+        return http::contains(reserved, peer);
+      });
   http::TlsOptions tls_options;
   tls_options.context = std::move(context);
   SIGIL_TRY(auto endpoint, admin_server_->listen(cfg_.service.listen, std::move(tls_options)));

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "sigil/db/tenant_store.hpp"
+#include "sigil/http/address.hpp"
 
 namespace sigil::certmgr {
 
@@ -52,6 +53,16 @@ void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
                     "run-once: print the report as JSON"},
                    &cfg->json);
   service::bind_service_options(options, &cfg->service, "SIGIL_CERTMGR_");
+  options.add_int({"connections.reserved", "--reserved-connections",
+                   "SIGIL_CERTMGR_RESERVED_CONNECTIONS", "N",
+                   "admin listener slots beyond --max-connections that only --reserved-clients "
+                   "may use, so operators and peers get in while the listener is full"},
+                  &cfg->reserved_connections, 0, 100'000);
+  options.add_string({"connections.reserved_clients", "--reserved-clients",
+                      "SIGIL_CERTMGR_RESERVED_CLIENTS", "CIDR[,CIDR...]",
+                      "client addresses that may use the reserved slots: the operators' "
+                      "networks and linked peers (default: loopback)"},
+                     &cfg->reserved_clients);
   options.add_string({"tls.cert_file", "--tls-cert", "SIGIL_CERTMGR_TLS_CERT", "FILE",
                       "admin API certificate chain (PEM, leaf first); default "
                       "HOME/tls/server.crt, self-signed at first start"},
@@ -97,6 +108,9 @@ Result<void> validate(const CertmgrConfig& cfg) {
                       !std::isalpha(static_cast<unsigned char>(cc[1])))) {
     return fail(Errc::kInvalidArgument,
                 "--server-cert-country: expected two letters, e.g. US, got '" + cc + "'");
+  }
+  if (auto r = http::parse_cidrs(cfg.reserved_clients); !r) {
+    return fail(Errc::kInvalidArgument, "--reserved-clients: " + r.error().message);
   }
   return service::validate(cfg.service);
 }

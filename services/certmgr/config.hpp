@@ -30,7 +30,14 @@ struct CertmgrConfig {
   service::LogConfig log;
   AdminTlsConfig tls;
   service::DataConfig data;
-  service::ServiceConfig service{.listen = "127.0.0.1:8444", .metrics_listen = "127.0.0.1:9444"};
+  service::ServiceConfig service{.listen = "127.0.0.1:8444",
+                                 .metrics_listen = "127.0.0.1:9444",
+                                 .max_connections = 256,
+                                 .max_connections_per_address = 32};
+  // Admin listener slots beyond --max-connections, kept for operators and linked peers: only
+  // connections from reserved_clients (CIDRs) may use them (docs/operations.md).
+  std::int64_t reserved_connections = 32;
+  std::string reserved_clients = "127.0.0.0/8,::1";
   // At startup (and for `migrate`), how long an unreachable database is retried before giving
   // up: in Kubernetes PostgreSQL may come up after us.
   std::int64_t db_wait_s = 30;

@@ -40,6 +40,29 @@ void bind_service_options(config::OptionSet& options, ServiceConfig* cfg,
                    "on SIGTERM, how long in-flight requests may finish before connections are "
                    "closed"},
                   &cfg->drain_timeout_ms, 0, 600'000);
+  options.add_int({"connections.max", "--max-connections", p + "MAX_CONNECTIONS", "N",
+                   "connections the main listener holds open at most; more are refused at "
+                   "accept (or take the slot of an idle one)"},
+                  &cfg->max_connections, 1, 1'000'000);
+  options.add_int({"connections.per_address", "--max-connections-per-address",
+                   p + "MAX_CONNECTIONS_PER_ADDRESS", "N",
+                   "connections one client address (IPv6: its /64) may hold open; 0: no limit "
+                   "(set 0 when clients arrive through one NAT or proxy address)"},
+                  &cfg->max_connections_per_address, 0, 1'000'000);
+  options.add_int({"connections.pressure_percent", "--pressure-percent",
+                   p + "PRESSURE_PERCENT", "PERCENT",
+                   "from this share of --max-connections on, the listener is under pressure: "
+                   "waits on clients are cut to --pressure-timeout-ms"},
+                  &cfg->pressure_percent, 1, 100);
+  options.add_int({"connections.pressure_timeout_ms", "--pressure-timeout-ms",
+                   p + "PRESSURE_TIMEOUT_MS", "MS",
+                   "under pressure: the deadline for a TLS handshake, a request header and "
+                   "keep-alive idle time (also for connections already waiting)"},
+                  &cfg->pressure_timeout_ms, 100, 600'000);
+  options.add_int({"connections.keepalive_timeout_ms", "--keepalive-timeout-ms",
+                   p + "KEEPALIVE_TIMEOUT_MS", "MS",
+                   "how long an idle keep-alive connection is kept between requests"},
+                  &cfg->keepalive_timeout_ms, 100, 3'600'000);
 }
 
 Result<void> validate(const ServiceConfig& cfg) {

@@ -8,8 +8,20 @@ RequestMetrics::RequestMetrics(metrics::Registry& registry)
                                    "response, by route pattern.",
                                    {"endpoint"})),
       rejected_(registry.counter("sigil_http_connections_rejected_total",
-                                 "Connections closed at once because the listener was full.",
-                                 {"listener"})),
+                                 "Connections closed at accept: the listener was full "
+                                 "(connection_limit), the client address had its share "
+                                 "(per_address_limit), or the peer is not trusted "
+                                 "(untrusted_peer).",
+                                 {"listener", "reason"})),
+      shed_(registry.counter("sigil_http_connections_shed_total",
+                             "Idle connections (no TLS handshake yet, or waiting for a request) "
+                             "closed to give their slot to a new connection.",
+                             {"listener"})),
+      pressure_timeouts_(registry.counter("sigil_http_pressure_timeouts_total",
+                                          "Waits on a client (handshake, request, keep-alive) "
+                                          "that ended at the shortened deadline of a listener "
+                                          "under pressure.",
+                                          {"listener"})),
       internal_errors_(registry.counter("sigil_http_internal_errors_total",
                                         "Requests or connections that ended in an internal "
                                         "error (a bug).",
@@ -22,8 +34,16 @@ void RequestMetrics::on_request(const http::AccessRecord& record) {
   duration_.with({{"endpoint", record.endpoint}}).observe(record.duration_s);
 }
 
-void RequestMetrics::on_connection_rejected(std::string_view listener) {
-  rejected_.with({{"listener", listener}}).inc();
+void RequestMetrics::on_connection_rejected(std::string_view listener, std::string_view reason) {
+  rejected_.with({{"listener", listener}, {"reason", reason}}).inc();
+}
+
+void RequestMetrics::on_connection_shed(std::string_view listener) {
+  shed_.with({{"listener", listener}}).inc();
+}
+
+void RequestMetrics::on_pressure_timeout(std::string_view listener) {
+  pressure_timeouts_.with({{"listener", listener}}).inc();
 }
 
 void RequestMetrics::on_internal_error(std::string_view listener) {

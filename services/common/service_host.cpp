@@ -71,4 +71,15 @@ void ServiceHost::stop() {
   if (started_) logger_.info("service.stopped", {{"binary", binary_}});
 }
 
+http::ServerLimits listener_limits(const ServiceConfig& cfg) {
+  http::ServerLimits limits;
+  limits.drain_timeout = std::chrono::milliseconds(cfg.drain_timeout_ms);
+  limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
+  limits.max_connections_per_address = static_cast<std::size_t>(cfg.max_connections_per_address);
+  limits.pressure_percent = static_cast<unsigned>(cfg.pressure_percent);
+  limits.pressure_timeout = std::chrono::milliseconds(cfg.pressure_timeout_ms);
+  limits.idle_timeout = std::chrono::milliseconds(cfg.keepalive_timeout_ms);
+  return limits;
+}
+
 }  // namespace sigil::service

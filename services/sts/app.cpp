@@ -1,5 +1,6 @@
 #include "sts/app.hpp"
 
+#include "sigil/service/service_host.hpp"
 #include "sigil/service/tls_setup.hpp"
 #include "sts/handlers/wstrust_endpoint.hpp"
 #include "sts/rest/publish_routes.hpp"
@@ -121,19 +122,24 @@ Result<void> StsApp::build_server(service::ServiceHost& host) {
     SIGIL_TRY(context, crypto::make_server_tls_context(tls));
     SIGIL_TRY_VOID(server_cert_->attach_sni(context.get()));  // per-hostname certificates
   }
-  http::ServerLimits limits;
-  limits.drain_timeout = std::chrono::milliseconds(cfg_.service.drain_timeout_ms);
+  http::ServerLimits limits = service::listener_limits(cfg_.service);
   server_ = std::make_unique<http::Server>(host.runtime(), "main", limits, make_router(), log_,
                                            &host.request_observer());
+  // Many clients may arrive through one trusted proxy (docs/edge.md): no per-address limit
+  // for those.
+  const routing::EdgeTrust* edge = edge_.get();
+  server_->set_address_limit_exempt(
+      [edge](const boost::asio::ip::address& peer) { return edge->trusted(peer); });
   http::TlsOptions tls_options;
   tls_options.context = std::move(context);
   SIGIL_TRY(auto endpoint, server_->listen(cfg_.service.listen, std::move(tls_options)));
   (void)endpoint;
   if (!cfg_.edge.upstream_listen.empty()) {
-    // The reverse proxy's listener: the same routes, plain HTTP, trusted proxies only.
+    // The reverse proxy's listener: the same routes, plain HTTP, trusted proxies only. Every
+    // connection comes from a proxy's address, so no per-address limit here.
+    limits.max_connections_per_address = 0;
     upstream_ = std::make_unique<http::Server>(host.runtime(), "upstream", limits, make_router(),
                                                log_, &host.request_observer());
-    const routing::EdgeTrust* edge = edge_.get();
     upstream_->set_peer_filter(
         [edge](const boost::asio::ip::address& peer) { return edge->trusted(peer); });
     SIGIL_TRY(auto upstream, upstream_->listen(cfg_.edge.upstream_listen));

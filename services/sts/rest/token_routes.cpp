@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "sigil/base/time_format.hpp"
+#include "sigil/base/xml_text.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/http/message.hpp"
@@ -115,6 +116,11 @@ Result<http::Response> issue(TokenCore& core, http::Request& r) {
   const JsonFields& f = *parsed;
   SIGIL_TRY(auto lifetime_s, f.integer("lifetime_s", 1, kMaxLifetimeS));
   SIGIL_TRY(auto audience, f.string("audience", kMaxAudience));
+  if (audience && !is_xml_chars(*audience)) {  // it would go into the token (docs/security.md)
+    return fail(Errc::kMalformedRequest,
+                "field 'audience' contains a character XML 1.0 cannot carry (a control "
+                "character other than tab, LF and CR, or U+FFFE/U+FFFF)");
+  }
   SIGIL_TRY(auto hok_pem, f.string("holder_of_key", kMaxCertificatePem));
   X509* tls_cert = r.peer_certificate.get();
   if (hok_pem) {

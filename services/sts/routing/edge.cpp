@@ -17,42 +17,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-Result<Cidr> parse_cidr(std::string_view text) {
-  const auto slash = text.find('/');
-  boost::system::error_code ec;
-  Cidr c;
-  c.network = ip::make_address(std::string(text.substr(0, slash)), ec);
-  const unsigned bits = c.network.is_v4() ? 32 : 128;
-  c.prefix = bits;
-  bool ok = !ec;
-  if (ok && slash != std::string_view::npos) {
-    const std::string_view p = text.substr(slash + 1);
-    const auto [end, err] = std::from_chars(p.data(), p.data() + p.size(), c.prefix);
-    ok = !p.empty() && err == std::errc() && end == p.data() + p.size() && c.prefix <= bits;
-  }
-  if (!ok) {
-    return fail(Errc::kInvalidArgument,
-                "'" + std::string(text) + "' is not an IP address or CIDR (e.g. 10.0.0.0/8)");
-  }
-  return c;
-}
-
-template <class Bytes>
-bool prefix_matches(const Bytes& a, const Bytes& b, unsigned prefix) {
-  for (unsigned i = 0; i < prefix; ++i) {
-    const unsigned mask = 0x80U >> (i % 8);
-    if ((a[i / 8] & mask) != (b[i / 8] & mask)) return false;
-  }
-  return true;
-}
-
-ip::address unmapped(const ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return ip::make_address_v4(ip::v4_mapped, a.to_v6());
-  }
-  return a;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -61,31 +25,6 @@ int hex_value(char c) {
 }
 
 }  // namespace
-
-Result<std::vector<Cidr>> parse_cidrs(std::string_view list) {
-  std::vector<Cidr> out;
-  while (!trim(list).empty()) {
-    const auto comma = list.find(',');
-    SIGIL_TRY(Cidr c, parse_cidr(trim(list.substr(0, comma))));
-    out.push_back(c);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-bool contains(const std::vector<Cidr>& networks, const ip::address& address) {
-  const ip::address a = unmapped(address);
-  for (const Cidr& n : networks) {
-    const ip::address net = unmapped(n.network);
-    if (net.is_v4() && a.is_v4()) {
-      if (prefix_matches(net.to_v4().to_bytes(), a.to_v4().to_bytes(), n.prefix)) return true;
-    } else if (net.is_v6() && a.is_v6()) {
-      if (prefix_matches(net.to_v6().to_bytes(), a.to_v6().to_bytes(), n.prefix)) return true;
-    }
-  }
-  return false;
-}
 
 Result<std::string> url_decode(std::string_view text) {
   std::string out;

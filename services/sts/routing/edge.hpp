@@ -30,21 +30,16 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "sigil/base/log.hpp"
+#include "sigil/http/address.hpp"
 #include "sigil/http/router.hpp"
 #include "sigil/metrics/registry.hpp"
 
 namespace sigil::sts::routing {
 
-/// One network: `10.0.0.0/8`, `192.168.1.7` (= /32), `::1`, `fd00::/8`.
-struct Cidr {
-  boost::asio::ip::address network;
-  unsigned prefix = 0;
-};
-
-/// A comma-separated list of CIDRs; kInvalidArgument naming the bad entry. Empty: none.
-Result<std::vector<Cidr>> parse_cidrs(std::string_view list);
-/// True when `address` is inside one of `networks` (an IPv4-mapped IPv6 address counts as IPv4).
-bool contains(const std::vector<Cidr>& networks, const boost::asio::ip::address& address);
+// CIDR lists live in common/http (certmgr's reserved clients use them too).
+using http::Cidr;
+using http::contains;
+using http::parse_cidrs;
 
 /// `%XX` decoding (and '+' left as is, as nginx escapes it); kMalformedRequest on a bad escape.
 Result<std::string> url_decode(std::string_view text);

@@ -53,9 +53,9 @@ Result<bool> parse_boolean(std::string_view text, std::string_view what) {
 
 Result<TimePoint> read_instant(const xmlNode* element, std::string_view what) {
   SIGIL_TRY(std::string text, trimmed_text(element));
-  auto t = parse_time(text);
+  auto t = parse_saml_time(text);  // wsu times are UTC, like SAML's (docs/security.md)
   if (!t) {
-    return fail(Errc::kMalformedRequest, std::string(what) + " is not a date-time with a time zone",
+    return fail(Errc::kMalformedRequest, std::string(what) + " is not a UTC date-time (...Z)",
                 t.error().message);
   }
   return *t;

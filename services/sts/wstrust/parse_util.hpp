@@ -28,7 +28,7 @@ Result<std::string> trimmed_text(const xmlNode* element);
 /// xs:boolean ("true", "false", "1", "0", surrounding whitespace allowed).
 Result<bool> parse_boolean(std::string_view text, std::string_view what);
 
-/// An xs:dateTime with a mandatory zone, read from a text-only element.
+/// A UTC xs:dateTime (`...Z`), read from a text-only element.
 Result<TimePoint> read_instant(const xmlNode* element, std::string_view what);
 
 /// The value of the attribute (namespace URI "" = none), or nullopt when absent.

@@ -4,7 +4,8 @@ get_property(_sigil_svc_support GLOBAL PROPERTY SIGIL_SERVICE_TEST_SUPPORT)
 if(NOT _sigil_svc_support)
   set_property(GLOBAL PROPERTY SIGIL_SERVICE_TEST_SUPPORT TRUE)
   target_sources(sigil_integration_tests PRIVATE
-    ${PROJECT_SOURCE_DIR}/tests/integration/services/support/service_process.cpp)
+    ${PROJECT_SOURCE_DIR}/tests/integration/services/support/service_process.cpp
+    ${PROJECT_SOURCE_DIR}/tests/integration/services/support/flood_client.cpp)
   target_include_directories(sigil_integration_tests PRIVATE
     ${PROJECT_SOURCE_DIR}/tests/integration/services/support)
   target_link_libraries(sigil_integration_tests PRIVATE sigil_http sigil_db sigil_crypto)

@@ -41,6 +41,32 @@ TEST(TimeFormat, RefusesZonelessAndMalformedTimes) {
   }
 }
 
+TEST(TimeFormat, RefusesTheLeapSecondInBothForms) {
+  for (const char* s :
+       {"2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5Z", "2016-12-31T23:59:60+00:00"}) {
+    EXPECT_FALSE(parse_time(s)) << s;
+    EXPECT_FALSE(parse_saml_time(s)) << s;
+  }
+  EXPECT_TRUE(parse_saml_time("2016-12-31T23:59:59.999Z"));
+}
+
+TEST(TimeFormat, SamlTimesAreUtcWithCapitalTAndZOnly) {
+  TimePoint expected = sys_days{year{2026} / 1 / 2} + hours{10};
+  EXPECT_EQ(*parse_saml_time("2026-01-02T10:00:00Z"), expected);
+  EXPECT_EQ(*parse_saml_time("2026-01-02T10:00:00.250Z"), expected + milliseconds{250});
+  for (const char* s :
+       {"2026-01-02T10:00:00", "2026-01-02T10:00:00.000", "2026-01-02T10:00:00+00:00",
+        "2026-01-02T12:00:00+02:00", "2026-01-02T09:00:00-01:00", "2026-01-02T10:00:00z",
+        "2026-01-02t10:00:00Z", "2026-01-02T10:00:00 Z", " 2026-01-02T10:00:00Z",
+        "2026-01-02T10:00:00Z\n"}) {
+    auto r = parse_saml_time(s);
+    EXPECT_FALSE(r) << s;
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::kMalformedRequest);
+    }
+  }
+}
+
 // Found by fuzzing (tests/fuzz/corpus/wstrust_request/year_8198_lifetime.xml): a year past 2262
 // overflowed the nanosecond count of a TimePoint (undefined behaviour) instead of being refused.
 TEST(TimeFormat, TimesATimePointCannotHoldAreRefusedNotOverflowed) {

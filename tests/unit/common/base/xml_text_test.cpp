@@ -13,5 +13,27 @@ TEST(XmlText, EscapesMarkupKeepsOneLineAndDropsWhatXmlCannotCarry) {
   EXPECT_EQ(escape_xml_text("Ädministrator"), "Ädministrator");
 }
 
+TEST(XmlText, XmlCharsAcceptTextXmlCanCarry) {
+  EXPECT_TRUE(is_xml_chars(""));
+  EXPECT_TRUE(is_xml_chars("urn:vc:audience tab\tLF\nCR\r"));
+  EXPECT_TRUE(is_xml_chars("\xC3\x84" "dministrator \xE2\x82\xAC \xF0\x9F\x94\x91"));  // Ä € key
+  EXPECT_TRUE(is_xml_chars("\xEF\xBF\xBD"));       // U+FFFD
+  EXPECT_TRUE(is_xml_chars("\xF4\x8F\xBF\xBF"));  // U+10FFFF
+}
+
+TEST(XmlText, XmlCharsRefuseControlsNoncharactersAndBadUtf8) {
+  for (std::string_view bad : {std::string_view("a\0b", 3), std::string_view("\x01"),
+                               std::string_view("\x1F"), std::string_view("\x08"),
+                               std::string_view("\xEF\xBF\xBE"),   // U+FFFE
+                               std::string_view("\xEF\xBF\xBF"),   // U+FFFF
+                               std::string_view("\xED\xA0\x80"),   // a surrogate
+                               std::string_view("\xC0\x80"),        // overlong NUL
+                               std::string_view("\xE2\x82"),        // truncated
+                               std::string_view("\xF4\x90\x80\x80"),  // above U+10FFFF
+                               std::string_view("\xFF")}) {
+    EXPECT_FALSE(is_xml_chars(bad)) << bad.size();
+  }
+}
+
 }  // namespace
 }  // namespace sigil

@@ -1,5 +1,6 @@
 #include "http_test_support.hpp"
 
+#include <algorithm>
 #include <thread>
 #include <unistd.h>
 
@@ -18,9 +19,30 @@ void RecordingObserver::on_request(const AccessRecord& r) {
   requests_.push_back({std::string(r.method), std::string(r.path), std::string(r.endpoint),
                        std::string(r.fault), r.status, r.bytes});
 }
-void RecordingObserver::on_connection_rejected(std::string_view) {
+void RecordingObserver::on_connection_rejected(std::string_view, std::string_view reason) {
   std::lock_guard lock(mu_);
   ++rejected_;
+  rejected_reasons_.emplace_back(reason);
+}
+void RecordingObserver::on_connection_shed(std::string_view) {
+  std::lock_guard lock(mu_);
+  ++shed_;
+}
+void RecordingObserver::on_pressure_timeout(std::string_view) {
+  std::lock_guard lock(mu_);
+  ++pressure_timeouts_;
+}
+int RecordingObserver::rejected(std::string_view reason) const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(std::count(rejected_reasons_.begin(), rejected_reasons_.end(), reason));
+}
+int RecordingObserver::shed() const {
+  std::lock_guard lock(mu_);
+  return shed_;
+}
+int RecordingObserver::pressure_timeouts() const {
+  std::lock_guard lock(mu_);
+  return pressure_timeouts_;
 }
 void RecordingObserver::on_internal_error(std::string_view) {
   std::lock_guard lock(mu_);
@@ -62,7 +84,8 @@ int RecordingObserver::internal_errors() const {
   return internal_errors_;
 }
 
-TestServer::TestServer(Router router, ServerLimits limits, std::optional<TlsOptions> tls)
+TestServer::TestServer(Router router, ServerLimits limits, std::optional<TlsOptions> tls,
+                       Server::PeerFilter reserved)
     : log_file_(std::tmpfile()), logger_(log::Format::kText, log::Level::kDebug, log_file_) {
   runtime_.start();
   server_ =
@@ -70,6 +93,7 @@ TestServer::TestServer(Router router, ServerLimits limits, std::optional<TlsOpti
   auto ep = server_->listen("127.0.0.1:0", std::move(tls));
   EXPECT_TRUE(ep) << ep.error();
   if (ep) endpoint_ = *ep;
+  if (reserved) server_->set_reserved_clients(std::move(reserved));
   server_->start();
 }
 
@@ -108,7 +132,14 @@ std::string TestServer::log_with(std::string_view needle) const {
   return text;
 }
 
-RawConnection::RawConnection(const tcp::endpoint& endpoint) {
+RawConnection::RawConnection(const tcp::endpoint& endpoint,
+                             std::optional<net::ip::address> source) {
+  if (source) {
+    boost::system::error_code ec;
+    socket_.open(endpoint.protocol(), ec);
+    if (!ec) socket_.bind(tcp::endpoint(*source, 0), ec);
+    if (ec) return;
+  }
   bool done = false;
   boost::system::error_code result;
   socket_.async_connect(endpoint, [&](boost::system::error_code ec) {

@@ -34,7 +34,9 @@ struct SeenRequest {
 class RecordingObserver final : public ServerObserver {
  public:
   void on_request(const AccessRecord& r) override;
-  void on_connection_rejected(std::string_view) override;
+  void on_connection_rejected(std::string_view, std::string_view reason) override;
+  void on_connection_shed(std::string_view) override;
+  void on_pressure_timeout(std::string_view) override;
   void on_internal_error(std::string_view) override;
   void on_accept_failed(std::string_view) override {}
   void on_tls_handshake_failed(std::string_view) override;
@@ -42,6 +44,10 @@ class RecordingObserver final : public ServerObserver {
   /// requests() once there are at least `n` (or after 2 s).
   std::vector<SeenRequest> wait_for_requests(std::size_t n) const;
   int rejected() const;
+  /// Refusals with this reason (http::kRefused*).
+  int rejected(std::string_view reason) const;
+  int shed() const;
+  int pressure_timeouts() const;
   int internal_errors() const;
   /// Failed TLS handshakes once there are at least `n` (or after 2 s).
   int wait_for_handshake_failures(int n) const;
@@ -50,6 +56,9 @@ class RecordingObserver final : public ServerObserver {
   mutable std::mutex mu_;
   std::vector<SeenRequest> requests_;
   int rejected_ = 0;
+  std::vector<std::string> rejected_reasons_;
+  int shed_ = 0;
+  int pressure_timeouts_ = 0;
   int internal_errors_ = 0;
   int handshake_failures_ = 0;
 };
@@ -57,8 +66,10 @@ class RecordingObserver final : public ServerObserver {
 // A started server on 127.0.0.1:0 with 2 io threads and 2 blocking threads; HTTPS with `tls`.
 class TestServer {
  public:
+  /// `reserved`: Server::set_reserved_clients before start.
   explicit TestServer(Router router, ServerLimits limits = {},
-                      std::optional<TlsOptions> tls = std::nullopt);
+                      std::optional<TlsOptions> tls = std::nullopt,
+                      Server::PeerFilter reserved = nullptr);
   ~TestServer();
 
   std::string url(std::string_view target) const;
@@ -84,7 +95,9 @@ class TestServer {
 // One client connection; every operation gives up after its timeout.
 class RawConnection {
  public:
-  explicit RawConnection(const tcp::endpoint& endpoint);
+  /// Connects from `source` (an address on this host, e.g. 127.0.0.2) when it is given.
+  explicit RawConnection(const tcp::endpoint& endpoint,
+                         std::optional<net::ip::address> source = std::nullopt);
   bool connected() const { return connected_; }
   bool write(std::string_view bytes, std::chrono::milliseconds timeout = std::chrono::seconds(2));
   /// The next response, or nothing on close, error or timeout.

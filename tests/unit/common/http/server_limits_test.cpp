@@ -170,15 +170,17 @@ TEST(ServerLimits, ConnectionsOverTheCapAreClosedAndCounted) {
   ServerLimits l = small_limits();
   l.max_connections = 1;
   l.header_timeout = milliseconds(5000);
+  l.pressure_timeout = milliseconds(5000);
   TestServer ts(echo_router(), l);
   RawConnection first(ts.endpoint());
-  ASSERT_TRUE(first.write(get_request("/hello")));
-  ASSERT_TRUE(first.read_response());
+  ASSERT_TRUE(first.write("GET /hello HTTP/1.1\r\n"));  // busy: a request under way
   RawConnection second(ts.endpoint());
   EXPECT_TRUE(second.closed_within(milliseconds(2000)));
   EXPECT_EQ(ts.observer().rejected(), 1);
+  EXPECT_EQ(ts.observer().rejected(kRefusedConnectionLimit), 1);
+  EXPECT_EQ(ts.observer().shed(), 0);  // a connection in a request is never shed
   EXPECT_NE(ts.log_text().find("event=http.connection.rejected"), std::string::npos);
-  ASSERT_TRUE(first.write(get_request("/hello")));  // the first one still works
+  ASSERT_TRUE(first.write("Host: t\r\n\r\n"));  // the first one still works
   EXPECT_TRUE(first.read_response());
 }
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"
 #include "sigil/crypto/x509.hpp"
@@ -128,6 +132,34 @@ TEST(SamlWriter, RefusesToSignWithoutAKey) {
   auto r = write_signed_assertion(bearer_spec(), {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kKeyNotFound);
+}
+
+TEST(SamlWriter, RefusesToSignTextXmlCannotCarryInAnyField) {
+  auto signer = testing::make_test_identity(crypto::KeyType::kEcdsaP256);
+  const SigningIdentity id{signer.key.get(), {signer.cert_b64}};
+  const std::string nul("urn:vc\0x", 8);
+  std::vector<std::pair<std::string, std::function<void(AssertionSpec&)>>> cases = {
+      {"Audience", [&](AssertionSpec& s) { s.audience = nul; }},
+      {"Audience", [](AssertionSpec& s) { s.audience = "urn:\x01vc"; }},
+      {"Audience", [](AssertionSpec& s) { s.audience = "urn:vc\xEF\xBF\xBE"; }},  // U+FFFE
+      {"subject NameID", [](AssertionSpec& s) { s.subject_upn = "bob\x02@VSPHERE.LOCAL"; }},
+      {"Delegate NameID",
+       [](AssertionSpec& s) { s.delegates = {{"svc\x1B@VSPHERE.LOCAL", s.issue_instant}}; }},
+      {"attribute value", [](AssertionSpec& s) { s.attributes[0].values.push_back("g\x7F\x10"); }},
+      {"attribute name", [](AssertionSpec& s) { s.attributes[1].friendly_name = "\xFF"; }},
+      {"Issuer", [](AssertionSpec& s) { s.issuer += "\x0B"; }},
+  };
+  for (const auto& [field, spoil] : cases) {
+    AssertionSpec s = bearer_spec();
+    spoil(s);
+    auto r = write_signed_assertion(s, id);
+    ASSERT_FALSE(r) << field;
+    EXPECT_EQ(r.error().code, Errc::kMalformedRequest);
+    EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+  }
+  AssertionSpec fine = bearer_spec();
+  fine.audience = "urn:vc tab\tand \xC3\x84";
+  EXPECT_TRUE(write_signed_assertion(fine, id));
 }
 
 }  // namespace

@@ -16,7 +16,10 @@ TEST(RequestMetrics, ObservesLatencyByRoutePatternAndCountsRejectsAndErrors) {
   m.on_request(r);
   r.duration_s = 2;
   m.on_request(r);
-  m.on_connection_rejected("metrics");
+  m.on_connection_rejected("metrics", http::kRefusedConnectionLimit);
+  m.on_connection_rejected("main", http::kRefusedPerAddressLimit);
+  m.on_connection_shed("main");
+  m.on_pressure_timeout("main");
   m.on_internal_error("main");
   m.on_accept_failed("main");
   std::string text = registry.expose();
@@ -27,7 +30,16 @@ TEST(RequestMetrics, ObservesLatencyByRoutePatternAndCountsRejectsAndErrors) {
   EXPECT_NE(text.find("sigil_request_duration_seconds_count{endpoint=\"/sts/STSService/"
                       "{tenant}\"} 2\n"),
             std::string::npos);
-  EXPECT_NE(text.find("sigil_http_connections_rejected_total{listener=\"metrics\"} 1\n"),
+  EXPECT_NE(text.find("sigil_http_connections_rejected_total{listener=\"metrics\",reason=\""
+                      "connection_limit\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("sigil_http_connections_rejected_total{listener=\"main\",reason=\""
+                      "per_address_limit\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("sigil_http_connections_shed_total{listener=\"main\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("sigil_http_pressure_timeouts_total{listener=\"main\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("sigil_http_internal_errors_total{listener=\"main\"} 1\n"),
             std::string::npos);

@@ -4,12 +4,14 @@
 //   parse_host_port("127.0.0.1:8443")   -> {"127.0.0.1", 8443}
 //   parse_host_port("[::1]:0")          -> {"::1", 0}        (port 0: the kernel picks one)
 //   parse_url("http://127.0.0.1:9443/healthz")
+//   parse_cidrs("10.0.0.0/8, 192.168.1.7, fd00::/8")   (client-address rules: edge, reserve)
 //
 // Thread-safety: pure functions.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -35,5 +37,16 @@ struct Url {
 };
 
 Result<Url> parse_url(std::string_view text);
+
+/// One network: `10.0.0.0/8`, `192.168.1.7` (= /32), `::1`, `fd00::/8`.
+struct Cidr {
+  boost::asio::ip::address network;
+  unsigned prefix = 0;
+};
+
+/// A comma-separated list of CIDRs; kInvalidArgument naming the bad entry. Empty: none.
+Result<std::vector<Cidr>> parse_cidrs(std::string_view list);
+/// True when `address` is inside one of `networks` (an IPv4-mapped IPv6 address counts as IPv4).
+bool contains(const std::vector<Cidr>& networks, const boost::asio::ip::address& address);
 
 }  // namespace sigil::http

@@ -9,10 +9,26 @@
 //   header, the body and the response write, all from ServerLimits;
 // - a header size limit (431) and a body size limit (413), answered at once, then the connection
 //   is closed; a malformed request (including Content-Length with Transfer-Encoding) is 400+close;
+// - message framing refused before the body is read (docs/security.md "HTTP framing"): a
+//   Transfer-Encoding other than exactly `chunked` is 501 (a coding we do not implement, e.g.
+//   gzip) or 400 (anything malformed: an unknown token, a tab, several fields), and a header
+//   with obs-fold (a line starting with SP or HTAB) is 400; the connection is then closed, so
+//   bytes the client meant as a body are never read as another request;
 // - keep-alive; `Expect: 100-continue`;
 // - one access log line (`event=http.access`) and one ServerObserver::on_request per request.
 // Unknown path -> 404, known path with another method -> 405. A handler that throws (a bug) gets
 // a 500 in the route's ErrorStyle; exceptions never leave the connection coroutine.
+//
+// Connection capacity (docs/operations.md "Connection limits"): at most max_connections open,
+// at most max_connections_per_address from one client address (an IPv6 client counts by its
+// /64); from pressure_percent of max_connections on, the waits on a client (TLS handshake, the
+// first byte and the header of a request, keep-alive idle) are cut to pressure_timeout, for
+// connections already waiting too; at the cap, a new connection takes the slot of an idle one
+// (handshake not finished, or waiting for a request, for at least shed_min_idle), chosen from
+// the address with the most connections, longest idle first. A listener may keep
+// reserved_connections slots beyond max_connections for the clients set_reserved_clients()
+// admits (certmgr: operators and peers). Refusals and sheds are logged (at most one line a
+// second per listener, with the count suppressed) and counted through the ServerObserver.
 //
 // Lifecycle: listen() binds (port 0 picks a free port; local_endpoint() tells which), start()
 // accepts, stop() stops gracefully: no new connections, idle ones are closed, in-flight requests
@@ -64,7 +80,21 @@ struct ServerLimits {
   std::uint32_t header_limit = 16U << 10;
   std::uint64_t body_limit = std::uint64_t{1} << 20;
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 0;  // 0: no per-address limit
+  // From this share of max_connections on, waits on a client are cut to pressure_timeout.
+  unsigned pressure_percent = 75;  // 1..100
+  std::chrono::milliseconds pressure_timeout{2'000};
+  // Slots beyond max_connections for the clients set_reserved_clients() admits.
+  std::size_t reserved_connections = 0;
+  // An idle connection is shed only after waiting this long: a client between two requests on
+  // a keep-alive connection keeps it.
+  std::chrono::milliseconds shed_min_idle{250};
 };
+
+/// Why a connection was closed at accept (the `reason` of on_connection_rejected).
+inline constexpr std::string_view kRefusedConnectionLimit = "connection_limit";
+inline constexpr std::string_view kRefusedPerAddressLimit = "per_address_limit";
+inline constexpr std::string_view kRefusedUntrustedPeer = "untrusted_peer";
 
 /// What the access log line says about one request.
 struct AccessRecord {
@@ -85,8 +115,12 @@ class ServerObserver {
  public:
   virtual ~ServerObserver() = default;
   virtual void on_request(const AccessRecord& record) = 0;
-  /// A connection was closed at once because max_connections were open.
-  virtual void on_connection_rejected(std::string_view listener) = 0;
+  /// A connection was closed at once: `reason` is one of the kRefused* constants.
+  virtual void on_connection_rejected(std::string_view listener, std::string_view reason) = 0;
+  /// An idle connection was closed to give its slot to a new one (the listener was full).
+  virtual void on_connection_shed(std::string_view /*listener*/) {}
+  /// A wait on a client ended at the deadline while the listener was under pressure.
+  virtual void on_pressure_timeout(std::string_view /*listener*/) {}
   /// A handler or the connection code threw; the client got a 500 or the connection was closed.
   virtual void on_internal_error(std::string_view listener) = 0;
   /// accept() failed (e.g. out of file descriptors); the listener retries after 100 ms.
@@ -123,6 +157,13 @@ class Server {
   /// rejected. Call before start(); null (the default) admits every peer.
   using PeerFilter = std::function<bool(const boost::asio::ip::address&)>;
   void set_peer_filter(PeerFilter filter);
+  /// Which clients may use the ServerLimits::reserved_connections slots once max_connections
+  /// are open (by TCP peer address: it is known before the handshake a flood would hold up).
+  /// Call before start(); null (the default): nobody.
+  void set_reserved_clients(PeerFilter filter);
+  /// Which clients max_connections_per_address does not apply to (a reverse proxy through
+  /// which many clients arrive). Call before start(); null (the default): nobody.
+  void set_address_limit_exempt(PeerFilter filter);
   /// TLS listeners: connections accepted from now on use `context`; open ones keep theirs.
   /// May be called from any thread. kInvalidArgument on a plain listener or a null context.
   Result<void> set_tls_context(crypto::SslCtxPtr&& context);

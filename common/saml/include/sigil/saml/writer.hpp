@@ -33,7 +33,8 @@ struct SigningIdentity {
 // The assertion's canonical bytes without a signature (what the Reference digests).
 std::string write_digest_form(const AssertionSpec& spec);
 
-// The signed assertion as sent on the wire.
+// The signed assertion as sent on the wire. kMalformedRequest, and nothing signed, when a text
+// of `spec` (names, audience, attribute values, ...) holds a character XML 1.0 cannot carry.
 Result<std::string> write_signed_assertion(const AssertionSpec& spec, const SigningIdentity& id);
 
 }  // namespace sigil::saml

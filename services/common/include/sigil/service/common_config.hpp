@@ -3,9 +3,11 @@
 // sigilctl spell them the same way (shared/reference/interface.md "Common settings"):
 //   LogConfig      --log-format text|json (SIGIL_LOG_FORMAT), --log-level (SIGIL_LOG_LEVEL)
 //   DataConfig     --db (SIGIL_DB), --home (SIGIL_HOME), --master-key-file (SIGIL_MASTER_KEY_FILE)
-//   ServiceConfig  --listen, --metrics-listen, --threads, --drain-timeout-ms; the environment
-//                  names carry the binary (SIGIL_STS_LISTEN, SIGIL_CERTMGR_LISTEN, ...) so one
-//                  environment can configure both services.
+//   ServiceConfig  --listen, --metrics-listen, --threads, --drain-timeout-ms and the main
+//                  listener's connection limits (--max-connections, --max-connections-per-address,
+//                  --pressure-percent, --pressure-timeout-ms, --keepalive-timeout-ms); the
+//                  environment names carry the binary (SIGIL_STS_LISTEN, SIGIL_CERTMGR_LISTEN,
+//                  ...) so one environment can configure both services.
 //
 // Thread-safety: used from main() only, before any thread starts.
 
@@ -36,6 +38,12 @@ struct ServiceConfig {
   std::string metrics_listen;  // plain HTTP: /healthz, /readyz, /metrics
   std::int64_t threads = 0;    // io threads; 0 = one per core
   std::int64_t drain_timeout_ms = 10'000;
+  // The main listener's capacity (docs/operations.md "Connection limits").
+  std::int64_t max_connections = 1024;
+  std::int64_t max_connections_per_address = 64;  // 0: no per-address limit
+  std::int64_t pressure_percent = 75;
+  std::int64_t pressure_timeout_ms = 2'000;
+  std::int64_t keepalive_timeout_ms = 60'000;
 };
 
 void bind_log_options(config::OptionSet& options, LogConfig* cfg);

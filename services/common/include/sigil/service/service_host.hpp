@@ -32,6 +32,10 @@
 
 namespace sigil::service {
 
+/// The main listener's http::ServerLimits from `cfg`: capacity, per-address limit, pressure,
+/// keep-alive and drain (docs/operations.md "Connection limits").
+http::ServerLimits listener_limits(const ServiceConfig& cfg);
+
 class ServiceHost {
  public:
   /// Catches SIGTERM and SIGINT from here on. `logger` must outlive the host.
