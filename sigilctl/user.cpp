@@ -1,5 +1,6 @@
 #include "user.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
@@ -151,12 +152,62 @@ int solution_user_list(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err
   return 0;
 }
 
+bool same_group(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// `groups` with `group` added (if absent) or removed (if present), ASCII case ignored.
+// kConflict when there is nothing to change, so that a typo does not pass silently.
+Result<std::vector<std::string>> change_group(std::vector<std::string> groups,
+                                              const std::string& group, bool add) {
+  auto at = std::find_if(groups.begin(), groups.end(),
+                         [&](const std::string& g) { return same_group(g, group); });
+  if (add && at != groups.end()) return fail(Errc::kConflict, "already in group " + group);
+  if (!add && at == groups.end()) return fail(Errc::kNotFound, "not in group " + group);
+  if (add) {
+    groups.push_back(group);
+  } else {
+    groups.erase(at);
+  }
+  return groups;
+}
+
+// `sigilctl user|solution-user group add|remove NAME GROUP`: one read-modify-write transaction.
+template <class Store>
+int group_change(const SigilctlConfig& cfg, std::string_view kind,
+                 std::span<const std::string> args, std::FILE* out, std::FILE* err) {
+  const bool add = args[1] == "add";
+  const std::string& name = args[2];
+  const std::string& group = args[3];
+  auto r = in_tenant(cfg, "group.change", [&](pqxx::dbtransaction& tx, std::int64_t t) -> Result<void> {
+    Store store(tx);
+    SIGIL_TRY(auto row, store.find(t, name));
+    if (!row) return fail(Errc::kNotFound, "no such " + std::string(kind) + " " + name);
+    SIGIL_TRY(std::vector<std::string> groups, change_group(row->groups, group, add));
+    return store.set_groups(t, row->name, groups);
+  });
+  if (!r) return report_failure(err, r.error());
+  std::fprintf(out, "%s %s %s %s %s\n", add ? "added" : "removed", std::string(kind).c_str(),
+               name.c_str(), add ? "to group" : "from group", group.c_str());
+  return 0;
+}
+
+bool is_group_verb(std::span<const std::string> args) {
+  return args.size() == 4 && args[0] == "group" && (args[1] == "add" || args[1] == "remove");
+}
+
 }  // namespace
 
 int run_user(const SigilctlConfig& cfg, std::span<const std::string> args, std::FILE* out,
              std::FILE* err) {
   if (args.size() == 2 && args[0] == "add") return user_add(cfg, args[1], out, err);
   if (args.size() == 1 && args[0] == "list") return user_list(cfg, out, err);
+  if (is_group_verb(args)) return group_change<db::UserStore>(cfg, "user", args, out, err);
   if (args.size() == 2 && args[0] == "unlock") return user_unlock(cfg, args[1], out, err);
   if (args.size() == 2 && args[0] == "remove") {
     auto r = in_tenant(cfg, "user.remove", [&](pqxx::dbtransaction& tx, std::int64_t t) {
@@ -166,8 +217,9 @@ int run_user(const SigilctlConfig& cfg, std::span<const std::string> args, std::
     std::fprintf(out, "removed user %s\n", args[1].c_str());
     return 0;
   }
-  std::fprintf(err, "sigilctl: usage: sigilctl user add NAME --password-stdin | list | remove NAME | "
-               "unlock NAME\n");
+  std::fprintf(err,
+               "sigilctl: usage: sigilctl user add NAME --password-stdin | list | remove NAME | "
+               "unlock NAME | group add|remove NAME GROUP\n");
   return 2;
 }
 
@@ -175,7 +227,12 @@ int run_solution_user(const SigilctlConfig& cfg, std::span<const std::string> ar
                       std::FILE* out, std::FILE* err) {
   if (args.size() == 2 && args[0] == "add") return solution_user_add(cfg, args[1], out, err);
   if (args.size() == 1 && args[0] == "list") return solution_user_list(cfg, out, err);
-  std::fprintf(err, "sigilctl: usage: sigilctl solution-user add NAME --cert FILE | list\n");
+  if (is_group_verb(args)) {
+    return group_change<db::SolutionUserStore>(cfg, "solution user", args, out, err);
+  }
+  std::fprintf(err,
+               "sigilctl: usage: sigilctl solution-user add NAME --cert FILE | list | "
+               "group add|remove NAME GROUP\n");
   return 2;
 }
 

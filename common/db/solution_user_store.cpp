@@ -161,6 +161,22 @@ Result<void> SolutionUserStore::remove(std::int64_t tenant_id, std::string_view 
   }
 }
 
+Result<void> SolutionUserStore::set_groups(std::int64_t tenant_id, std::string_view name,
+                                           const std::vector<std::string>& groups) {
+  if (!is_lookup_name(name)) return fail(Errc::kNotFound, "no such solution user");
+  SIGIL_TRY_VOID(internal::check_groups(groups));
+  try {
+    return one_row_changed(
+        tx_.exec_params(
+            "UPDATE solution_users SET groups = $3::text[] WHERE tenant_id = $1 AND name_key = " +
+                name_key_param(2),
+            tenant_id, std::string(name), internal::text_array_literal(groups)),
+        name);
+  } catch (...) {
+    return unexpected(current_db_error("set solution user groups"));
+  }
+}
+
 Result<void> SolutionUserStore::set_disabled(std::int64_t tenant_id, std::string_view name,
                                              bool disabled) {
   if (!is_lookup_name(name)) return fail(Errc::kNotFound, "no such solution user");

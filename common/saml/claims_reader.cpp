@@ -165,6 +165,14 @@ Result<void> read_attributes(const xmlNode* stmt, AssertionSpec& out) {
       SIGIL_TRY(std::string text, xml::node_text(value));
       attribute.values.push_back(std::move(text));
     }
+    if (attribute.name == uri::kAttrChainNotOnOrAfter) {
+      // The chain cap (docs/delegation.md): one time, at most once, not a subject attribute.
+      if (out.chain_not_on_or_after || attribute.values.size() != 1) {
+        return shape("ChainNotOnOrAfter");
+      }
+      SIGIL_TRY(out.chain_not_on_or_after, parse_time(attribute.values.front()));
+      continue;
+    }
     out.attributes.push_back(std::move(attribute));
   }
   if (out.attributes.empty()) return shape("no attributes");

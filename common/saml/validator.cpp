@@ -33,7 +33,7 @@ Result<void> check_policy(const AssertionSpec& claims, const ValidationPolicy& p
   if (policy.audience && claims.audience && *claims.audience != *policy.audience) {
     return fail(Errc::kPermissionDenied, "token is not meant for this audience");
   }
-  if (policy.audience && !claims.audience) {
+  if (policy.audience && !claims.audience && !policy.accept_no_audience) {
     return fail(Errc::kPermissionDenied, "token carries no audience restriction");
   }
   return {};
@@ -65,6 +65,17 @@ Result<ValidatedAssertion> validate_assertion(xmlDoc* doc, xmlNode* assertion,
   }
   out.claims = std::move(claims);
   return out;
+}
+
+std::optional<bool> subject_is_solution_user(const AssertionSpec& spec) {
+  for (const auto& a : spec.attributes) {
+    if (a.name != uri::kAttrSubjectType) continue;
+    if (a.values.size() != 1) return std::nullopt;
+    if (a.values.front() == "true") return true;
+    if (a.values.front() == "false") return false;
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 Result<ParsedToken> parse_token(std::string_view xml_text) {

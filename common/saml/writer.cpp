@@ -129,6 +129,14 @@ void write_statements(std::string& out, const AssertionSpec& s) {
       text_element(out, "saml2:AttributeValue", {{"xsi:type", "xs:string"}}, v);
     }
   }
+  if (s.chain_not_on_or_after) {
+    Element attr(out, "saml2:Attribute",
+                 {{"FriendlyName", uri::kAttrChainNotOnOrAfterFriendly},
+                  {"Name", uri::kAttrChainNotOnOrAfter},
+                  {"NameFormat", uri::kAttrNameFormatUri}});
+    text_element(out, "saml2:AttributeValue", {{"xsi:type", "xs:string"}},
+                 format_time_ms(*s.chain_not_on_or_after));
+  }
 }
 
 // Writes the assertion; `signature` (wire form only) goes right after Issuer.

@@ -58,7 +58,8 @@ std::pair<std::string, std::string> split_upn(const std::string& upn) {
   return {upn, ""};
 }
 
-// A token's subject as stored now: a user, else a solution user of that name.
+// A token's subject as stored now, re-read as the kind of principal the signed token names
+// (Subject Type): a user and a solution user may share a name (docs/identity.md "Names").
 struct Account {
   bool found = false;
   bool disabled = true;
@@ -66,25 +67,34 @@ struct Account {
 };
 
 Result<Account> load_account(db::ConnectionPool& pool, std::int64_t tenant_id,
-                             const std::string& name) {
-  std::optional<db::UserRow> user;
-  std::optional<db::SolutionUserRow> solution_user;
-  SIGIL_TRY_VOID(db::transact(pool, "admin auth (token subject)",
-                              [&](pqxx::dbtransaction& tx) -> Result<void> {
-                                SIGIL_TRY(user, db::UserStore(tx).find(tenant_id, name));
-                                if (!user) {
-                                  SIGIL_TRY(solution_user,
-                                            db::SolutionUserStore(tx).find(tenant_id, name));
-                                }
-                                return {};
-                              }));
+                             const std::string& name, bool solution_user) {
   Account a;
-  if (user) {
-    a = Account{true, user->disabled, user->groups};
-  } else if (solution_user) {
-    a = Account{true, solution_user->disabled, solution_user->groups};
-  }
+  SIGIL_TRY_VOID(db::transact(
+      pool, "admin auth (token subject)", [&](pqxx::dbtransaction& tx) -> Result<void> {
+        a = Account{};
+        if (solution_user) {
+          SIGIL_TRY(auto row, db::SolutionUserStore(tx).find(tenant_id, name));
+          if (row) a = Account{true, row->disabled, row->groups};
+        } else {
+          SIGIL_TRY(auto row, db::UserStore(tx).find(tenant_id, name));
+          if (row) a = Account{true, row->disabled, row->groups};
+        }
+        return {};
+      }));
   return a;
+}
+
+// The audit actor of a token: its subject, then every solution user that acted for it, in
+// delegation order ("user:Administrator@VSPHERE.LOCAL;delegates=vpxd@VSPHERE.LOCAL").
+std::string token_actor(const saml::AssertionSpec& claims) {
+  std::string actor = "user:" + claims.subject_upn;
+  if (claims.delegates.empty()) return actor;
+  actor += ";delegates=";
+  for (std::size_t i = 0; i < claims.delegates.size(); ++i) {
+    if (i > 0) actor += ',';
+    actor += claims.delegates[i].upn;
+  }
+  return actor;
 }
 
 }  // namespace
@@ -198,10 +208,12 @@ Result<AdminAuthenticator::VerifiedToken> AdminAuthenticator::verify_token(
   }
   saml::ValidationPolicy policy;
   policy.clock_tolerance = std::chrono::seconds(out.tenant.policy.clock_tolerance_s);
-  policy.expected_issuer =
-      "https://" + sts_hostname_ + "/websso/SAML2/Metadata/" + out.tenant.name;
-  auto valid = saml::validate_assertion(parsed->doc.get(), parsed->assertion, trusted, policy,
-                                        clock_);
+  policy.expected_issuer = "https://" + sts_hostname_ + "/websso/SAML2/Metadata/" + out.tenant.name;
+  // A token meant for another service is not an admin credential; one without an audience is.
+  policy.audience = std::string(kAdminAudience);
+  policy.accept_no_audience = true;
+  auto valid =
+      saml::validate_assertion(parsed->doc.get(), parsed->assertion, trusted, policy, clock_);
   if (!valid) return fail(Errc::kAuthFailed, "invalid token: " + valid.error().message);
   out.assertion = std::move(*valid);
   return out;
@@ -233,13 +245,17 @@ Result<AdminActor> AdminAuthenticator::by_token(std::string_view credential, X50
     if (a.name == saml::uri::kAttrGroups && has_group(a.values, qualified)) claimed = true;
   }
   if (!claimed) return not_admin(claims.subject_upn, t.name);
-  SIGIL_TRY(Account account, load_account(pool_, t.id, name));
+  const std::optional<bool> solution_user = saml::subject_is_solution_user(claims);
+  if (!solution_user) {
+    return fail(Errc::kAuthFailed, "invalid token: it does not say what kind of subject it names");
+  }
+  SIGIL_TRY(Account account, load_account(pool_, t.id, name, *solution_user));
   if (!account.found || account.disabled) {
     return fail(Errc::kAuthFailed, "the token's subject is unknown or disabled");
   }
   if (!has_group(account.groups, kAdminGroup)) return not_admin(claims.subject_upn, t.name);
   AdminActor actor;
-  actor.actor = "user:" + claims.subject_upn;
+  actor.actor = token_actor(claims);
   actor.method = "token";
   actor.tenant = t.name;
   actor.name = name;

@@ -14,8 +14,11 @@
 //      https://<sts-hostname>/websso/SAML2/Metadata/<tenant>). Its subject must name this tenant,
 //      claim "<tenant>\Administrators" in its Groups attribute AND still be an enabled user (or
 //      solution user) in group Administrators when re-read now, so removing someone from the
-//      group takes effect before their tokens expire. A holder-of-key token is accepted only
-//      over a TLS connection whose client certificate is the token's confirmation certificate.
+//      group takes effect before their tokens expire (re-read as the kind of principal the
+//      token's Subject Type names). A holder-of-key token is accepted only over a TLS
+//      connection whose client certificate is the token's confirmation certificate. A token
+//      with an AudienceRestriction must name kAdminAudience; one without is accepted. A
+//      delegated (ActAs) token's audit actor names every delegate: "user:<UPN>;delegates=a,b".
 //
 // Outcomes: kUnauthenticated (no credential: 401), kAuthFailed (a credential that does not
 // authenticate: unknown or disabled certificate, bad or expired token: 401), kPermissionDenied
@@ -38,10 +41,12 @@
 namespace sigil::certmgr::admin {
 
 inline constexpr std::string_view kAdminGroup = "Administrators";
+/// The audience an admin token may name (docs/admin-api.md "Authentication").
+inline constexpr std::string_view kAdminAudience = "urn:sigil:certmgr:admin";
 
 /// The authenticated administrator of one request.
 struct AdminActor {
-  std::string actor;   ///< audit-log actor: "cert:sha256:<hex>" or "user:<UPN>"
+  std::string actor;   ///< audit-log actor: "cert:sha256:<hex>" or "user:<UPN>[;delegates=..]"
   std::string method;  ///< "certificate" or "token"
   std::string name;    ///< solution user or user name as stored
   std::string tenant;  ///< tenant name as stored

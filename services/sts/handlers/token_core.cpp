@@ -34,6 +34,15 @@ void stamp(saml::AssertionSpec& spec, const Validity& v, std::string issuer,
   spec.attributes = identity::token_attributes(subject);
 }
 
+DerivationRequest derivation_request(const TokenContext& ctx, const IssueInput& in) {
+  DerivationRequest r;
+  r.renewable = in.renewable;
+  r.delegatable = in.delegatable;
+  r.max_renew_count = ctx.policy.max_renew_count;
+  r.max_delegation_count = ctx.policy.max_delegation_count;
+  return r;
+}
+
 std::int64_t seconds_between(TimePoint a, TimePoint b) {
   return std::chrono::duration_cast<std::chrono::seconds>(b - a).count();
 }
@@ -145,11 +154,53 @@ Result<Authenticated> TokenCore::authenticate_token(const TokenContext& ctx,
     return fail(Errc::kSignatureInvalid, "a bearer token cannot prove possession of a key");
   }
   Authenticated a;
-  SIGIL_TRY(a.subject, identity_.lookup_subject(ctx.policy.name, token.claims.subject_upn));
+  SIGIL_TRY(a.subject, reread_subject(ctx, token.claims));
+  SIGIL_TRY_VOID(check_holder_may_still_act(ctx, token.claims));
   a.method = saml::AuthnMethod::kPreviousSession;
   a.authn_instant = token.claims.authn_instant;
   a.proof_certificate = std::move(token.hok_certificate);
+  a.source_token = std::move(token.claims);
   return a;
+}
+
+Result<void> TokenCore::check_may_act_as(const TokenContext& ctx, const Authenticated& auth) {
+  if (!auth.signed_by_certificate || !auth.subject.is_solution_user) {
+    return fail(Errc::kPermissionDenied, "ActAs needs a request signed by a solution user");
+  }
+  if (!identity::in_group(auth.subject, identity::kActAsGroup)) {
+    return fail(Errc::kPermissionDenied,
+                "ActAs is allowed only to members of " + ctx.policy.name + "\\" +
+                    std::string(identity::kActAsGroup),
+                "solution user " + auth.subject.upn);
+  }
+  return {};
+}
+
+Result<identity::Principal> TokenCore::reread_subject(const TokenContext& ctx,
+                                                      const saml::AssertionSpec& claims) {
+  // A user and a solution user may share a name: re-read the kind the signed token names
+  // (docs/identity.md "Names").
+  const std::optional<bool> solution = saml::subject_is_solution_user(claims);
+  if (!solution) {
+    return fail(Errc::kSignatureInvalid, "the token does not say what kind of subject it names");
+  }
+  return identity_.lookup_subject(
+      ctx.policy.name, claims.subject_upn,
+      *solution ? identity::SubjectKind::kSolutionUser : identity::SubjectKind::kUser);
+}
+
+Result<void> TokenCore::check_holder_may_still_act(const TokenContext& ctx,
+                                                   const saml::AssertionSpec& claims) {
+  if (!claims.confirmation_upn) return {};
+  SIGIL_TRY(identity::Principal holder,
+            identity_.lookup_subject(ctx.policy.name, *claims.confirmation_upn,
+                                     identity::SubjectKind::kSolutionUser));
+  if (!identity::in_group(holder, identity::kActAsGroup)) {
+    return fail(Errc::kPermissionDenied,
+                "the solution user holding this delegated token is no longer in " +
+                    ctx.policy.name + "\\" + std::string(identity::kActAsGroup));
+  }
+  return {};
 }
 
 Result<IssuedToken> TokenCore::sign(const TokenContext& ctx, saml::AssertionSpec& spec) {
@@ -170,6 +221,31 @@ Result<IssuedToken> TokenCore::sign(const TokenContext& ctx, saml::AssertionSpec
   return t;
 }
 
+Result<std::optional<TimePoint>> TokenCore::derive(const TokenContext& ctx, IssueInput& in,
+                                                   saml::AssertionSpec& spec,
+                                                   identity::Principal& subject) {
+  Authenticated& auth = in.auth;
+  const DerivationRequest req = derivation_request(ctx, in);
+  std::optional<Derivation> d;
+  if (in.act_as) {
+    const saml::AssertionSpec& source = in.act_as->claims;
+    SIGIL_TRY_VOID(check_may_act_as(ctx, auth));
+    SIGIL_TRY(d, derive_act_as(source, req, auth.subject.upn, ctx.now));
+    SIGIL_TRY(subject, reread_subject(ctx, source));
+    auth.method = source.authn_method;
+    auth.authn_instant = source.authn_instant;
+  } else if (auth.source_token) {
+    d = derive_by_token(*auth.source_token, req);
+  } else {
+    spec.proxy_count = in.delegatable ? ctx.policy.max_delegation_count : 0;
+    spec.renew_count = in.renewable ? ctx.policy.max_renew_count : 0;
+    return std::optional<TimePoint>();
+  }
+  std::optional<TimePoint> cap = d->cap;
+  apply(std::move(*d), spec);
+  return cap;
+}
+
 Result<IssuedToken> TokenCore::issue(const TokenContext& ctx, IssueInput&& in) {
   Authenticated& auth = in.auth;
   if (in.holder_of_key && !auth.proof_certificate) {
@@ -178,42 +254,26 @@ Result<IssuedToken> TokenCore::issue(const TokenContext& ctx, IssueInput&& in) {
   }
   saml::AssertionSpec spec;
   identity::Principal subject = auth.subject;
-  int proxy = in.delegatable ? ctx.policy.max_delegation_count : 0;
-  std::optional<TimePoint> cap;
-  if (in.act_as) {
-    const saml::ValidatedAssertion& act_as = *in.act_as;
-    if (!auth.signed_by_certificate || !auth.subject.is_solution_user) {
-      return fail(Errc::kPermissionDenied, "ActAs needs a request signed by a solution user");
-    }
-    if (act_as.claims.proxy_count <= 0) {
-      return fail(Errc::kPermissionDenied, "the ActAs token may not be delegated");
-    }
-    SIGIL_TRY(subject, identity_.lookup_subject(ctx.policy.name, act_as.claims.subject_upn));
-    spec.delegates = act_as.claims.delegates;
-    spec.delegates.push_back({auth.subject.upn, std::chrono::floor<milliseconds>(ctx.now)});
-    spec.confirmation_upn = auth.subject.upn;
-    proxy = act_as.claims.proxy_count - 1;
-    cap = act_as.claims.not_on_or_after;
-    auth.method = act_as.claims.authn_method;
-    auth.authn_instant = act_as.claims.authn_instant;
-  }
+  SIGIL_TRY(std::optional<TimePoint> cap, derive(ctx, in, spec, subject));
   auto max = in.holder_of_key ? ctx.policy.max_hok_lifetime : ctx.policy.max_bearer_lifetime;
   SIGIL_TRY(Validity v, grant_validity(in.lifetime, ctx.now, max, cap));
   stamp(spec, v, ctx.issuer, subject);
   spec.confirmation =
       in.holder_of_key ? saml::Confirmation::kHolderOfKey : saml::Confirmation::kBearer;
   if (in.holder_of_key) spec.hok_certificate_b64 = cert_b64(auth.proof_certificate.get());
-  spec.proxy_count = proxy;
-  spec.renew_count = in.renewable ? ctx.policy.max_renew_count : 0;
   spec.audience = in.audience;
   spec.authn_instant = std::chrono::floor<milliseconds>(auth.authn_instant);
   spec.authn_method = auth.method;
   SIGIL_TRY(IssuedToken token, sign(ctx, spec));
   std::string kind = in.act_as ? "actas" : (in.holder_of_key ? "holder-of-key" : "bearer");
   issued_.with({{"tenant", ctx.policy.name}, {"kind", kind}}).inc();
-  log_.info("token.issued", {{"tenant", ctx.policy.name}, {"subject", spec.subject_upn},
-                             {"kind", kind}, {"protocol", ctx.protocol},
-                             {"key_id", token.key_id}, {"token_id", spec.id},
+  log_.info("token.issued", {{"tenant", ctx.policy.name},
+                             {"subject", spec.subject_upn},
+                             {"kind", kind},
+                             {"protocol", ctx.protocol},
+                             {"key_id", token.key_id},
+                             {"token_id", spec.id},
+                             {"delegates", static_cast<std::int64_t>(spec.delegates.size())},
                              {"lifetime_s", seconds_between(v.not_before, v.not_on_or_after)}});
   return token;
 }
@@ -229,20 +289,25 @@ Result<IssuedToken> TokenCore::renew(const TokenContext& ctx, RenewInput&& in) {
   if (X509_cmp(in.proof_certificate, token.hok_certificate.get()) != 0) {
     return fail(Errc::kUnableToRenew, "the request is not signed by the token's key");
   }
-  if (token.claims.renew_count <= 0) {
-    return fail(Errc::kUnableToRenew, "the token may not be renewed any more");
-  }
-  SIGIL_TRY(identity::Principal subject,
-            identity_.lookup_subject(ctx.policy.name, token.claims.subject_upn));
-  SIGIL_TRY(Validity v, grant_validity(in.lifetime, ctx.now, ctx.policy.max_hok_lifetime));
+  DerivationRequest req;
+  req.max_renew_count = ctx.policy.max_renew_count;
+  req.max_delegation_count = ctx.policy.max_delegation_count;
+  SIGIL_TRY(Derivation d, derive_renewal(token.claims, req));
+  SIGIL_TRY(identity::Principal subject, reread_subject(ctx, token.claims));
+  SIGIL_TRY_VOID(check_holder_may_still_act(ctx, token.claims));
+  SIGIL_TRY(Validity v, grant_validity(in.lifetime, ctx.now, ctx.policy.max_hok_lifetime, d.cap));
   saml::AssertionSpec spec = std::move(token.claims);
   stamp(spec, v, ctx.issuer, subject);
-  spec.renew_count -= 1;
+  apply(std::move(d), spec);
   SIGIL_TRY(IssuedToken renewed, sign(ctx, spec));
   issued_.with({{"tenant", ctx.policy.name}, {"kind", "renewed"}}).inc();
-  log_.info("token.renewed", {{"tenant", ctx.policy.name}, {"subject", spec.subject_upn},
-                              {"protocol", ctx.protocol}, {"key_id", renewed.key_id},
-                              {"token_id", spec.id}, {"renewals_left", spec.renew_count},
+  log_.info("token.renewed", {{"tenant", ctx.policy.name},
+                              {"subject", spec.subject_upn},
+                              {"protocol", ctx.protocol},
+                              {"key_id", renewed.key_id},
+                              {"token_id", spec.id},
+                              {"renewals_left", spec.renew_count},
+                              {"delegates", static_cast<std::int64_t>(spec.delegates.size())},
                               {"lifetime_s", seconds_between(v.not_before, v.not_on_or_after)}});
   return renewed;
 }

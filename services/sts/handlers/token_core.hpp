@@ -7,6 +7,10 @@
 // counts renewals and delegations, signs with the active key, and counts and logs the outcome.
 // Both protocols therefore issue the very same SAML assertion under the very same rules.
 //
+// Tokens derived from tokens (token by token, ActAs, Renew) follow token_policy.hpp's derivation
+// rules: never past the source's chain cap, the delegation chain kept, counts only going down
+// (docs/delegation.md).
+//
 // Request flow: begin(tenant) loads the tenant policy and its key set snapshot once (kNotFound
 // for an unknown tenant); the other calls take that TokenContext.
 //
@@ -61,6 +65,9 @@ struct Authenticated {
   crypto::X509Ptr proof_certificate;
   /// The request was signed by a certificate (WS-Security BinarySecurityToken): ActAs needs it.
   bool signed_by_certificate = false;
+  /// Token by token: the claims of the token the requester presented; the new token is derived
+  /// from it (token_policy.hpp, derive_by_token).
+  std::optional<saml::AssertionSpec> source_token;
 };
 
 struct IssueInput {
@@ -133,8 +140,14 @@ class TokenCore {
   Result<Authenticated> authenticate_certificate(const TokenContext& ctx, X509* certificate,
                                                  saml::AuthnMethod method);
   /// Token by token: `token` is a holder-of-key token whose key the requester proved to hold.
+  /// Its subject is re-read as the kind of principal the token names (Subject Type), and a
+  /// delegated token's holder must still be allowed to ActAs.
   Result<Authenticated> authenticate_token(const TokenContext& ctx,
                                            saml::ValidatedAssertion&& token);
+
+  /// ActAs is for solution users that signed the request with their certificate and are members
+  /// of the tenant's ActAsUsers group; kPermissionDenied for anyone else.
+  static Result<void> check_may_act_as(const TokenContext& ctx, const Authenticated& auth);
 
   /// Verifies a token of this tenant with its live keys, at ctx.now with the tenant's clock
   /// tolerance and issuer (see saml::validate_assertion for the error codes). The
@@ -154,6 +167,17 @@ class TokenCore {
 
  private:
   Result<IssuedToken> sign(const TokenContext& ctx, saml::AssertionSpec& spec);
+  /// The current state of a token's subject, as the kind of principal the token says it is.
+  Result<identity::Principal> reread_subject(const TokenContext& ctx,
+                                             const saml::AssertionSpec& claims);
+  /// A delegated token's holder (the last delegate) must still be an enabled member of
+  /// ActAsUsers to renew or exchange it. No-op for tokens that are not delegated.
+  Result<void> check_holder_may_still_act(const TokenContext& ctx,
+                                          const saml::AssertionSpec& claims);
+  /// ActAs or token by token: fills `spec` and `auth` from the source token; the cap on the
+  /// new token's NotOnOrAfter (none for a first-hand token).
+  Result<std::optional<TimePoint>> derive(const TokenContext& ctx, IssueInput& in,
+                                          saml::AssertionSpec& spec, identity::Principal& subject);
 
   identity::IdentitySource& identity_;
   KeyCache& keys_;

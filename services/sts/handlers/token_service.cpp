@@ -113,11 +113,9 @@ Result<std::string> TokenService::issue(Context& ctx, X509* tls_cert) {
   in.lifetime = requested_lifetime(req);
   if (!req.audience.empty()) in.audience = req.audience.front();
   if (req.act_as) {
-    // The core refuses ActAs from anyone but a solution user that signed the request; check
-    // that before spending a signature verification on the delegated token.
-    if (!in.auth.signed_by_certificate || !in.auth.subject.is_solution_user) {
-      return fail(Errc::kPermissionDenied, "ActAs needs a request signed by a solution user");
-    }
+    // The core refuses ActAs from anyone but a solution user of ActAsUsers that signed the
+    // request; check that before spending a signature verification on the delegated token.
+    SIGIL_TRY_VOID(TokenCore::check_may_act_as(ctx.core, in.auth));
     SIGIL_TRY(in.act_as, core_.validate_token(ctx.core, req.doc.get(), req.act_as));
   }
   SIGIL_TRY(IssuedToken t, core_.issue(ctx.core, std::move(in)));

@@ -11,8 +11,9 @@
 //     token): same subject, new token;
 //   - a UsernameToken alone: bearer tokens only;
 //   - a TLS client certificate (mTLS) of a solution user: bearer or holder-of-key.
-// ActAs needs a signed request by the acting solution user and a delegable token. Renew needs a
-// holder-of-key token with renewals left, signed by its own key. Validate answers valid/invalid.
+// ActAs needs a signed request by an acting solution user of ActAsUsers and a delegable token.
+// Renew needs a holder-of-key token with renewals left, signed by its own key. Tokens derived
+// from tokens follow token_policy.hpp (docs/delegation.md). Validate answers valid/invalid.
 //
 // The policy (who may have which token, for how long, signed with which key) is TokenCore's;
 // this class is the WS-Trust adapter: it parses the RST, checks the WS-Security Timestamp and

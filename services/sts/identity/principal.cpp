@@ -42,6 +42,12 @@ std::vector<saml::Attribute> token_attributes(const Principal& principal) {
   return out;
 }
 
+bool in_group(const Principal& principal, std::string_view group) {
+  const std::string qualified = principal.tenant + "\\" + std::string(group);
+  return std::any_of(principal.groups.begin(), principal.groups.end(),
+                     [&](const std::string& g) { return equal_ignoring_ascii_case(g, qualified); });
+}
+
 std::string make_upn(std::string_view name, std::string_view tenant) {
   std::string upn(name);
   upn += '@';

@@ -21,6 +21,8 @@ namespace sigil::sts::identity {
 
 /// The implicit group every principal of a tenant belongs to.
 inline constexpr std::string_view kEveryoneGroup = "Everyone";
+/// The group whose solution users may ActAs (delegation), vCenter's name for it.
+inline constexpr std::string_view kActAsGroup = "ActAsUsers";
 
 struct Principal {
   std::string name;    ///< as created, e.g. "Administrator"
@@ -36,6 +38,9 @@ struct Principal {
 /// The token's AttributeStatement: Groups, givenName and surname (only when known), and
 /// Subject Type ("true" for solution users, else "false").
 std::vector<saml::Attribute> token_attributes(const Principal& principal);
+
+/// True when the principal is in `tenant\group` (the bare group name, ASCII case ignored).
+bool in_group(const Principal& principal, std::string_view group);
 
 /// `name` + "@" + the tenant in ASCII upper case.
 std::string make_upn(std::string_view name, std::string_view tenant);

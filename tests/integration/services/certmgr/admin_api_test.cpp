@@ -3,6 +3,7 @@
 // an administrator can do, and that every change is audit-logged with the actor.
 
 #include <fstream>
+#include <optional>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -100,7 +101,8 @@ class AdminApi : public AdminApiFixture {
   // A token for `upn` signed with the tenant's active key (what sts issues), or with `forger`.
   std::string token(const std::string& upn, const std::vector<std::string>& groups,
                     TimePoint now, const std::string& issuer_host = "localhost",
-                    const Identity* forger = nullptr, const Identity* holder = nullptr) {
+                    const Identity* forger = nullptr, const Identity* holder = nullptr,
+                    std::optional<std::string> audience = std::nullopt) {
     (void)xml::XmlSecLibrary::ensure();
     auto conn = db::connect(conninfo());
     EXPECT_TRUE(conn);
@@ -128,7 +130,9 @@ class AdminApi : public AdminApiFixture {
     s.not_before = now;
     s.not_on_or_after = now + 10min;
     s.authn_instant = now;
-    s.attributes = {{"Groups", std::string(saml::uri::kAttrGroups), groups}};
+    s.attributes = {{"Groups", std::string(saml::uri::kAttrGroups), groups},
+                    {"Subject Type", std::string(saml::uri::kAttrSubjectType), {"false"}}};
+    s.audience = std::move(audience);
     if (holder != nullptr) {
       s.confirmation = saml::Confirmation::kHolderOfKey;
       auto hder = crypto::write_certificate_der(
@@ -275,6 +279,35 @@ TEST_F(AdminApi, TokensOfAdministratorsAreAcceptedAndAllOthersRefused) {
   EXPECT_EQ(audit.at("entries").as_array()[0].at("actor").as_string(),
             "user:Administrator@VSPHERE.LOCAL");
   EXPECT_EQ(audit.at("entries").as_array()[0].at("action").as_string(), "signing-key.rotate");
+}
+
+TEST_F(AdminApi, ATokenForAnotherAudienceIsNoAdminCredential) {
+  ASSERT_EQ(ctl({"user", "add", "Administrator", "--group", "Administrators", "--password-stdin"},
+                "Admin-pass1\n")
+                .exit_code,
+            0);
+  const TimePoint now = std::chrono::system_clock::now();
+  const std::vector<std::string> admins = {"vsphere.local\\Administrators"};
+  const std::string upn = "Administrator@VSPHERE.LOCAL";
+  // Genuine tokens of an administrator, meant for another service: refused (docs/admin-api.md).
+  for (const char* other : {"https://vcenter.example/sdk", "urn:sigil:certmgr:admin2", ""}) {
+    SCOPED_TRACE(other);
+    auto r = send(verb::get, "/whoami", nullptr,
+                  saml_header(token(upn, admins, now, "localhost", nullptr, nullptr,
+                                    std::string(other))));
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->status, 401u) << r->body;
+    EXPECT_NE(r->body.find("audience"), std::string::npos) << r->body;
+  }
+  // certmgr's own audience, and no audience at all, are accepted.
+  auto own = send(verb::get, "/whoami", nullptr,
+                  saml_header(token(upn, admins, now, "localhost", nullptr, nullptr,
+                                    std::string("urn:sigil:certmgr:admin"))));
+  ASSERT_TRUE(own) << own.error();
+  EXPECT_EQ(own->status, 200u) << own->body;
+  auto none = send(verb::get, "/whoami", nullptr, saml_header(token(upn, admins, now)));
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_EQ(none->status, 200u) << none->body;
 }
 
 TEST_F(AdminApi, ChangesAreAuditLoggedWithTheCertificateActor) {

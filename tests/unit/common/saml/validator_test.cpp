@@ -146,6 +146,50 @@ TEST_F(SamlValidator, RefusesAnotherTenantsIssuerAndAWrongAudience) {
   EXPECT_TRUE(validate(token, kIssued, a));
 }
 
+TEST_F(SamlValidator, AcceptNoAudienceStillRefusesAnotherAudience) {
+  ValidationPolicy p;
+  p.audience = "urn:sigil:certmgr:admin";
+  p.accept_no_audience = true;
+  EXPECT_EQ(validate(sign(spec(), *signer_), kIssued, p).error().code, Errc::kPermissionDenied);
+  AssertionSpec none = spec();
+  none.audience.reset();
+  EXPECT_TRUE(validate(sign(none, *signer_), kIssued, p));
+  p.accept_no_audience = false;
+  EXPECT_EQ(validate(sign(none, *signer_), kIssued, p).error().code, Errc::kPermissionDenied);
+}
+
+TEST_F(SamlValidator, ChainCapTravelsInTheSignedTokenAndIsNotASubjectAttribute) {
+  AssertionSpec s = spec();
+  s.chain_not_on_or_after = kIssued + minutes{5};
+  const std::string token = sign(s, *signer_);
+  EXPECT_NE(token.find("FriendlyName=\"ChainNotOnOrAfter\""), std::string::npos) << token;
+  auto v = validate(token, kIssued);
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ(v->claims.chain_not_on_or_after, kIssued + minutes{5});
+  ASSERT_EQ(v->claims.attributes.size(), 1u);  // Groups only
+  // Without a cap there is no such attribute, and none is read back.
+  auto plain = validate(sign(spec(), *signer_), kIssued);
+  ASSERT_TRUE(plain) << plain.error();
+  EXPECT_FALSE(plain->claims.chain_not_on_or_after);
+  // A moved cap breaks the signature.
+  std::string moved = token;
+  const std::string at = "12:05:00.000Z</saml2:AttributeValue>";
+  ASSERT_NE(moved.find(at), std::string::npos) << moved;
+  moved.replace(moved.find(at), 2, "23");
+  EXPECT_EQ(validate(moved, kIssued).error().code, Errc::kSignatureInvalid);
+}
+
+TEST_F(SamlValidator, SubjectTypeSaysWhichKindOfPrincipalTheTokenNames) {
+  AssertionSpec s = spec();
+  EXPECT_FALSE(subject_is_solution_user(s));
+  s.attributes.push_back({"Subject Type", std::string(uri::kAttrSubjectType), {"true"}});
+  EXPECT_EQ(subject_is_solution_user(s), std::optional<bool>(true));
+  s.attributes.back().values = {"false"};
+  EXPECT_EQ(subject_is_solution_user(s), std::optional<bool>(false));
+  s.attributes.back().values = {"TRUE"};
+  EXPECT_FALSE(subject_is_solution_user(s));
+}
+
 TEST_F(SamlValidator, CommentSplitNameIdVerifiesButIsRefusedAsAClaim) {
   // Exclusive c14n drops comments, so the signature still holds; the reader must not take a
   // prefix of the text (threats.md: text splitting).

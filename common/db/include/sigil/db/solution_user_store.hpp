@@ -53,6 +53,10 @@ class SolutionUserStore {
   Result<std::vector<SolutionUserRow>> list(std::int64_t tenant_id);
   /// kNotFound if there is no such solution user.
   Result<void> remove(std::int64_t tenant_id, std::string_view name);
+  /// Replaces the solution user's groups (bare names). kNotFound if there is no such solution
+  /// user; kInvalidArgument for a bad group name.
+  Result<void> set_groups(std::int64_t tenant_id, std::string_view name,
+                          const std::vector<std::string>& groups);
   /// kNotFound if there is no such solution user.
   Result<void> set_disabled(std::int64_t tenant_id, std::string_view name, bool disabled);
 

@@ -50,6 +50,14 @@ struct AssertionSpec {
   TimePoint authn_instant;
   AuthnMethod authn_method = AuthnMethod::kPassword;
   std::vector<Attribute> attributes;  // at least one
+  // The latest instant any token derived from this one may be valid until (a delegated token's
+  // cap, docs/delegation.md). Written as the last Attribute, "ChainNotOnOrAfter", when set; the
+  // reader takes it out of `attributes` again.
+  std::optional<TimePoint> chain_not_on_or_after;
 };
+
+// What the signed "Subject Type" attribute says: true for a solution user, false for a user,
+// nullopt when the attribute is missing or holds anything else.
+std::optional<bool> subject_is_solution_user(const AssertionSpec& spec);
 
 }  // namespace sigil::saml

@@ -59,6 +59,10 @@ inline constexpr std::string_view kAttrSurname =
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname";
 inline constexpr std::string_view kAttrSubjectType =
     "http://vmware.com/schemas/attr-names/2011/07/isSolution";
+// Sigil's own attribute: AssertionSpec::chain_not_on_or_after (docs/delegation.md).
+inline constexpr std::string_view kAttrChainNotOnOrAfter =
+    "urn:sigil:saml:attribute:chain-not-on-or-after";
+inline constexpr std::string_view kAttrChainNotOnOrAfterFriendly = "ChainNotOnOrAfter";
 
 }  // namespace sigil::saml::uri
 

@@ -37,6 +37,9 @@ struct ValidationPolicy {
   std::chrono::seconds clock_tolerance{600};
   std::optional<std::string> expected_issuer;  // refuse tokens of another issuer (tenant)
   std::optional<std::string> audience;         // required in AudienceRestriction when set
+  // With `audience` set: a token without any AudienceRestriction is accepted too (one naming
+  // another audience never is).
+  bool accept_no_audience = false;
   // Parse the holder-of-key confirmation certificate into ValidatedAssertion::hok_certificate.
   // Validation alone does not need it, and parsing a certificate is costly with OpenSSL 3
   // (a decoder context per call): a third of a Validate request's CPU.

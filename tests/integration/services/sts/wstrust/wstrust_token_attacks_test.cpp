@@ -130,7 +130,8 @@ class TokenAttacks : public StsAttackTest {
     spec.authn_instant = spec.issue_instant;
     spec.authn_method = saml::AuthnMethod::kXmlDsig;
     spec.attributes = {
-        {"Groups", std::string(saml::uri::kAttrGroups), {"vsphere.local\\Everyone"}}};
+        {"Groups", std::string(saml::uri::kAttrGroups), {"vsphere.local\\Everyone"}},
+        {"Subject Type", std::string(saml::uri::kAttrSubjectType), {"false"}}};
     auto wire = saml::write_signed_assertion(spec, {key, chain});
     EXPECT_TRUE(wire) << wire.error();
     return wire ? *wire : std::string();
