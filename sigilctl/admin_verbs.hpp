@@ -16,8 +16,10 @@ namespace sigil::ctl {
 inline constexpr char kAlarmsHelp[] =
     "Usage: sigilctl [--tenant T] alarms list [--at RFC3339] [--all] [--json]\n"
     "\n"
-    "Certificate expiry alarms of the tenant and of the deployment (the built-in CA), as\n"
-    "certmgr's scheduler raised them: kind, subject, severity, first raised, last notified.\n"
+    "Certificate expiry alarms of the tenant, of the built-in CA and of the server\n"
+    "certificates of the tenant's hostnames (an administrator of the system tenant sees\n"
+    "every server certificate's), as certmgr's scheduler raised them: kind, subject,\n"
+    "severity, first raised, last notified.\n"
     "Without --at: the open alarms (with --all: cleared ones too). With --at: the alarms\n"
     "that were open at that time (raised at or before it and not cleared by then).\n"
     "Through certmgr's admin API (--server, --ca-file, --client-cert/--client-key or\n"
@@ -27,8 +29,13 @@ inline constexpr char kCertmgrHelp[] =
     "Usage: sigilctl [--tenant T] certmgr run-once [--at RFC3339] [--dry-run] [--json]\n"
     "\n"
     "Runs one scheduler pass of sigil-certmgr (renewals, retirements, expiry alarms) for the\n"
-    "whole deployment, as if the clock said --at (default: now): time travel, to preview\n"
-    "what will happen. --dry-run changes nothing and reports what the pass would do.\n"
+    "whole deployment, as if the clock said --at (default: now). --dry-run changes nothing\n"
+    "and reports what the pass would do: use it to preview any date.\n"
+    "\n"
+    "Deployment-wide: only an administrator of the system tenant may run it (a dry run\n"
+    "too, since it reports every tenant); with the default --tenant vsphere.local.\n"
+    "A real pass more than 5 minutes from now is a testing tool: certmgr refuses it\n"
+    "unless it was started with --allow-time-travel.\n"
     "The changes are audit-logged with your admin identity.\n"
     "Through certmgr's admin API.\n";
 

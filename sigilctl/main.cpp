@@ -80,7 +80,7 @@ constexpr service::Program kProgram{
         "  server-cert     the HTTPS server certificate: show, self-signed, csr, import, export\n"
         "  rotate          --dry-run: which live tokens removing a signing key would strand\n"
         "  alarms          list: certificate expiry alarms\n"
-        "  certmgr         run-once: one scheduler pass, optionally --at another time\n"
+        "  certmgr         run-once: one scheduler pass of the deployment (system tenant admins)\n"
         "  audit           list: the tenant's audit log\n"
         "  admin-cert      create: an admin client certificate for the admin API (bootstrap)\n"
         "  bundle          export, import, trusted list: signed configuration bundles\n"

@@ -111,6 +111,11 @@ Result<std::unique_ptr<CertmgrApp>> CertmgrApp::create(const CertmgrConfig& cfg,
                                                        const log::Logger& log) {
   SIGIL_TRY(crypto::MasterKey master_key, open_master_key(cfg));
   SIGIL_TRY(SchedulerOptions options, scheduler_options(cfg));
+  if (cfg.allow_time_travel) {
+    log.warn("config.time_travel_allowed",
+             {{"detail", "--allow-time-travel: system-tenant administrators may run real "
+                         "scheduler passes at any time through the admin API; a testing tool"}});
+  }
   const ca::CaOptions peer_ca = options.ca;  // the peer client certificate's issuer
   std::unique_ptr<CertmgrApp> app(new CertmgrApp(cfg, log, std::move(master_key)));
   db::PoolOptions pool;
@@ -342,8 +347,23 @@ void CertmgrApp::loop() {
   leader_gauge_->set(0);
 }
 
+Result<void> check_pass_time(const CertmgrConfig& cfg, TimePoint at, TimePoint now,
+                             bool dry_run) {
+  if (dry_run || cfg.allow_time_travel) return {};
+  if (at >= now - kPassTimeTolerance && at <= now + kPassTimeTolerance) return {};
+  return fail(Errc::kInvalidTimeRange,
+              "a real scheduler pass as of " + format_rfc3339(at) + ", more than " +
+                  std::to_string(kPassTimeTolerance.count()) + " minutes from now (" +
+                  format_rfc3339(now) +
+                  "), is a testing tool: it would renew certificates and retire keys as of "
+                  "that time; this certmgr refuses it unless started with --allow-time-travel "
+                  "(SIGIL_CERTMGR_ALLOW_TIME_TRAVEL); a dry run previews any time; nothing "
+                  "changed");
+}
+
 Result<PassReport> run_once(const CertmgrConfig& cfg, TimePoint at, bool dry_run,
                             const log::Logger& log) {
+  SIGIL_TRY_VOID(check_pass_time(cfg, at, std::chrono::system_clock::now(), dry_run));
   SIGIL_TRY(crypto::MasterKey master_key, open_master_key(cfg));
   SIGIL_TRY(SchedulerOptions options, scheduler_options(cfg));
   options.actor = dry_run ? "sigil-certmgr run-once --dry-run" : "sigil-certmgr run-once";

@@ -89,7 +89,18 @@ class CertmgrApp {
   std::thread thread_;
 };
 
-/// `sigil-certmgr run-once`: one pass as of `at`, printed one event a line (or as JSON).
+/// How far from now a real scheduler pass may be run without --allow-time-travel: clocks of
+/// the operator's machine and certmgr's differ a little, and a pass a minute ahead is harmless.
+inline constexpr std::chrono::minutes kPassTimeTolerance{5};
+
+/// May a pass as of `at` run when the clock says `now`? Dry runs always; a real pass within
+/// kPassTimeTolerance of now always; any other real pass only with cfg.allow_time_travel,
+/// else kInvalidTimeRange naming the setting. A pass in the future renews the default server
+/// certificate with a notBefore in the future and retires keys whose tokens are still valid.
+Result<void> check_pass_time(const CertmgrConfig& cfg, TimePoint at, TimePoint now, bool dry_run);
+
+/// `sigil-certmgr run-once`: one pass as of `at` (check_pass_time first), printed one event a
+/// line (or as JSON).
 Result<PassReport> run_once(const CertmgrConfig& cfg, TimePoint at, bool dry_run,
                             const log::Logger& log);
 std::string describe(const PassReport& report, bool json);

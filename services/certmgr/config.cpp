@@ -32,6 +32,12 @@ void bind_options(config::OptionSet& options, CertmgrConfig* cfg) {
                    "SIGIL_CERTMGR_SIGNING_VALIDITY_DAYS", "DAYS",
                    "validity of signing certificates the built-in CA issues (default 10 years)"},
                   &cfg->signing_validity_days, 120, 3652 * 2);
+  options.add_bool({"scheduler.allow_time_travel", "--allow-time-travel",
+                    "SIGIL_CERTMGR_ALLOW_TIME_TRAVEL", "",
+                    "allow real (not dry-run) scheduler passes at a time more than 5 minutes "
+                    "from now (run-once --at, here and through the admin API): a testing tool; "
+                    "such a pass renews certificates and retires keys as of that time"},
+                   &cfg->allow_time_travel);
   options.add_choice({"ca.key_type", "--ca-key-type", "SIGIL_CERTMGR_CA_KEY_TYPE",
                       "rsa-2048|rsa-3072|ecdsa-p256",
                       "key type of the built-in CA, when certmgr creates it (first start)"},

@@ -52,6 +52,10 @@ struct CertmgrConfig {
   std::string signing_key_type = "rsa-2048";
   std::int64_t signing_validity_days = 3652;
   std::string ca_key_type = "rsa-3072";
+  // A real (not dry-run) pass at a time more than kPassTimeTolerance (app.hpp) from now, through
+  // the admin API's run-once or `sigil-certmgr run-once --at`: a testing tool, refused unless
+  // this is set (docs/certificates.md "Time travel").
+  bool allow_time_travel = false;
   std::string alarm_webhook_url;      // empty: no webhook
   std::string alarm_webhook_ca_file;  // CA bundle for an https webhook
 

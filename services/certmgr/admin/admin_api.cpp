@@ -76,15 +76,37 @@ AdminApi::AdminApi(const AdminDeps& deps)
   deps_.auth = &auth_;
 }
 
-http::Response AdminApi::handle(http::Request& request, const Handler& handler) {
+std::string_view access_name(Access access) {
+  switch (access) {
+    case Access::kTenant:
+      return "tenant";
+    case Access::kTenantHostnames:
+      return "tenant-hostnames";
+    case Access::kDeployment:
+      return "deployment";
+  }
+  return "unknown";
+}
+
+Result<AdminActor> AdminApi::admit(const http::Request& request, const std::string& tenant,
+                                   Access access, Result<AdminActor>& caller) const {
+  caller = auth_.authenticate(request, tenant);
+  if (!caller) return caller;
+  if (access != Access::kDeployment || auth_.is_system_tenant(tenant)) return caller;
+  // The credential is the path tenant's administrator's; the route needs the system tenant's.
+  return auth_.authenticate_deployment_admin(request);
+}
+
+http::Response AdminApi::handle(http::Request& request, Access access, const Handler& handler) {
   const std::string tenant(request.param("tenant"));
   const std::string method(request.message.method_string());
+  Result<AdminActor> caller = fail(Errc::kInternal, "not run");
   Result<AdminActor> actor = fail(Errc::kInternal, "not run");
   Result<Reply> reply = fail(Errc::kInternal, "not run");
   // A pooled connection broken by a database restart fails the first transaction that meets it
   // (kUnavailable) and leaves the pool; one more attempt gets a fresh connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    actor = auth_.authenticate(request, tenant);
+    actor = admit(request, tenant, access, caller);
     reply = actor ? handler(request, *actor) : Result<Reply>(unexpected(actor.error()));
     if (reply || reply.error().code != Errc::kUnavailable) break;
     deps_.log->warn("admin.retry", {{"tenant", tenant}, {"message", reply.error().message}});
@@ -107,8 +129,9 @@ http::Response AdminApi::handle(http::Request& request, const Handler& handler) 
                                                             : log::Level::kInfo;
   deps_.log->write(level, "admin.request",
                    {{"tenant", tenant},
-                    {"actor", actor ? actor->actor : std::string("-")},
-                    {"auth", actor ? actor->method : std::string("-")},
+                    {"actor", caller ? caller->actor : std::string("-")},
+                    {"auth", caller ? caller->method : std::string("-")},
+                    {"access", access_name(access)},
                     {"method", method},
                     {"path", request.path},
                     {"status", status},
@@ -118,43 +141,50 @@ http::Response AdminApi::handle(http::Request& request, const Handler& handler) 
 }
 
 void AdminApi::add(http::Router& router, bhttp::verb method, const std::string& pattern,
-                   Handler handler) {
+                   Access access, Handler handler) {
   router.add_blocking(
       method, std::string(kBase) + pattern,
-      [this, handler = std::move(handler)](http::Request& r) { return handle(r, handler); },
+      [this, access, handler = std::move(handler)](http::Request& r) {
+        return handle(r, access, handler);
+      },
       http::ErrorStyle::kJson);
 }
 
+// The "who may call" column of docs/admin-api.md; tests/integration/services/certmgr/
+// admin_authz_test.cpp calls every route listed here as every kind of caller.
 void AdminApi::add_routes(http::Router& router) {
   const AdminDeps& d = deps_;
   auto bind = [&d](Result<Reply> (*fn)(const AdminDeps&, http::Request&, const AdminActor&)) {
     return [&d, fn](http::Request& r, const AdminActor& a) { return fn(d, r, a); };
   };
-  add(router, bhttp::verb::get, "/whoami",
+  using enum Access;
+  const auto get = bhttp::verb::get;
+  const auto post = bhttp::verb::post;
+  add(router, get, "/whoami", kTenant,
       [](http::Request&, const AdminActor& a) { return whoami(a); });
-  add(router, bhttp::verb::get, "/signing-certs", bind(list_signing_certs));
-  add(router, bhttp::verb::post, "/signing-certs", bind(add_signing_cert));
-  add(router, bhttp::verb::get, "/signing-certs/{key_id}", bind(show_signing_cert));
-  add(router, bhttp::verb::post, "/signing-certs/{key_id}/activate", bind(activate_signing_cert));
-  add(router, bhttp::verb::post, "/signing-certs/{key_id}/export", bind(export_signing_key));
-  add(router, bhttp::verb::post, "/signing-certs/refresh", bind(refresh_signing_cert));
-  add(router, bhttp::verb::post, "/signing-certs/import", bind(import_signing_cert));
-  add(router, bhttp::verb::get, "/rotation-preview", bind(preview_rotation));
-  add(router, bhttp::verb::get, "/alarms", bind(list_alarms));
-  add(router, bhttp::verb::post, "/run-once", bind(run_scheduler_once));
-  add(router, bhttp::verb::get, "/audit-log", bind(read_audit_log));
-  add(router, bhttp::verb::get, "/server-cert", bind(show_server_cert));
-  add(router, bhttp::verb::post, "/server-cert/csr", bind(create_server_csr));
-  add(router, bhttp::verb::post, "/server-cert/import", bind(import_server_cert));
-  add(router, bhttp::verb::post, "/server-cert/self-signed", bind(self_signed_server_cert));
-  add(router, bhttp::verb::post, "/server-cert/export", bind(export_server_cert));
-  add(router, bhttp::verb::get, "/peers", bind(peers::list_peers));
-  add(router, bhttp::verb::post, "/peers", bind(peers::add_peer));
-  add(router, bhttp::verb::post, "/peers/remove", bind(peers::remove_peer));
-  add(router, bhttp::verb::get, "/peers/identity", bind(peers::peer_identity));
-  add(router, bhttp::verb::post, "/bundle/export", bind(export_bundle));
-  add(router, bhttp::verb::post, "/bundle/import", bind(import_bundle));
-  add(router, bhttp::verb::get, "/bundle/trusted-signers", bind(list_trusted_signers));
+  add(router, get, "/signing-certs", kTenant, bind(list_signing_certs));
+  add(router, post, "/signing-certs", kTenant, bind(add_signing_cert));
+  add(router, get, "/signing-certs/{key_id}", kTenant, bind(show_signing_cert));
+  add(router, post, "/signing-certs/{key_id}/activate", kTenant, bind(activate_signing_cert));
+  add(router, post, "/signing-certs/{key_id}/export", kTenant, bind(export_signing_key));
+  add(router, post, "/signing-certs/refresh", kTenant, bind(refresh_signing_cert));
+  add(router, post, "/signing-certs/import", kTenant, bind(import_signing_cert));
+  add(router, get, "/rotation-preview", kTenant, bind(preview_rotation));
+  add(router, get, "/alarms", kTenant, bind(list_alarms));
+  add(router, post, "/run-once", kDeployment, bind(run_scheduler_once));
+  add(router, get, "/audit-log", kTenant, bind(read_audit_log));
+  add(router, get, "/server-cert", kTenantHostnames, bind(show_server_cert));
+  add(router, post, "/server-cert/csr", kTenantHostnames, bind(create_server_csr));
+  add(router, post, "/server-cert/import", kTenantHostnames, bind(import_server_cert));
+  add(router, post, "/server-cert/self-signed", kTenantHostnames, bind(self_signed_server_cert));
+  add(router, post, "/server-cert/export", kTenantHostnames, bind(export_server_cert));
+  add(router, get, "/peers", kDeployment, bind(peers::list_peers));
+  add(router, post, "/peers", kDeployment, bind(peers::add_peer));
+  add(router, post, "/peers/remove", kDeployment, bind(peers::remove_peer));
+  add(router, get, "/peers/identity", kDeployment, bind(peers::peer_identity));
+  add(router, post, "/bundle/export", kTenant, bind(export_bundle));
+  add(router, post, "/bundle/import", kDeployment, bind(import_bundle));
+  add(router, get, "/bundle/trusted-signers", kDeployment, bind(list_trusted_signers));
 }
 
 }  // namespace sigil::certmgr::admin

@@ -1,7 +1,9 @@
 #pragma once
 // certmgr's admin API (docs/admin-api.md): JSON over HTTPS on --listen, under
-// /api/v1/admin/tenants/{tenant}/. Every request is authenticated (admin_auth.hpp) before its
-// handler runs; refusals are JSON errors (401/403/404) from the one error table. Every request
+// /api/v1/admin/tenants/{tenant}/. Every route declares who may call it (Access, the "who may
+// call" column of docs/admin-api.md) and every request is authenticated (admin_auth.hpp) and
+// authorized for that before its handler runs; refusals are JSON errors (401/403/404) from the
+// one error table. Every request
 // produces one `event=admin.request` log line (tenant, actor, method, path, status, result) and
 // counts in sigil_admin_requests_total{result}; every change is written to the audit log with
 // the authenticated actor (KeySetStore's rows, the scheduler's rows, signing-key.export).
@@ -47,11 +49,29 @@ struct AdminDeps {
   const AdminAuthenticator* auth = nullptr;
 };
 
+/// Who may call a route. AdminApi checks it before the handler runs, so a handler never sees
+/// a caller its route does not admit.
+enum class Access {
+  /// Administrators of the path's {tenant}; the route reads or changes that tenant only.
+  kTenant,
+  /// Administrators of the path's {tenant} for its own hostnames, administrators of the system
+  /// tenant for every hostname: the handler finishes the check once it has read the hostname
+  /// (server_cert_routes.hpp). The path's tenant must admit the caller first.
+  kTenantHostnames,
+  /// Administrators of the system tenant (--system-tenant) only: the route acts on the whole
+  /// deployment, on several tenants, or on what tenants share (the scheduler, peers, trusted
+  /// bundle signers). Another tenant's administrator is 403 whatever its path says.
+  kDeployment,
+};
+
+/// "tenant", "tenant-hostnames", "deployment" (logs, tests).
+std::string_view access_name(Access access);
+
 class AdminApi {
  public:
   explicit AdminApi(const AdminDeps& deps);
 
-  /// Adds every admin route to `router`.
+  /// Adds every admin route to `router` (router.routes() lists them afterwards).
   void add_routes(http::Router& router);
 
   using Handler = std::function<Result<Reply>(http::Request&, const AdminActor&)>;
@@ -60,8 +80,13 @@ class AdminApi {
 
  private:
   void add(http::Router& router, boost::beast::http::verb method, const std::string& pattern,
-           Handler handler);
-  http::Response handle(http::Request& request, const Handler& handler);
+           Access access, Handler handler);
+  http::Response handle(http::Request& request, Access access, const Handler& handler);
+  /// The caller as the route admits it: authenticated for the path's tenant, then, for
+  /// kDeployment, as an administrator of the system tenant. `caller` receives the first step's
+  /// actor (for the log line of a refusal).
+  Result<AdminActor> admit(const http::Request& request, const std::string& tenant,
+                           Access access, Result<AdminActor>& caller) const;
 
   AdminDeps deps_;
   AdminAuthenticator auth_;

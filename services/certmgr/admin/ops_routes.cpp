@@ -9,8 +9,8 @@
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/alarm_store.hpp"
 #include "sigil/db/audit_log.hpp"
-#include "sigil/db/audit_log.hpp"
 #include "sigil/db/key_set_store.hpp"
+#include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
 
 namespace sigil::certmgr::admin {
@@ -18,7 +18,8 @@ namespace {
 
 namespace json = boost::json;
 
-bool same_tenant(std::string_view a, std::string_view b) {
+// ASCII case-insensitive equality (tenant names and hostnames).
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
@@ -27,6 +28,23 @@ bool same_tenant(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+// Which alarms an administrator of `tenant` sees: its tenant's own; of the deployment-wide
+// ones, the built-in CA's (it issues every tenant's signing certificates; its alarm names no
+// tenant) and the server certificates of its own hostnames. The system tenant's administrators
+// see every deployment-wide alarm. Never another tenant's alarms or hostnames.
+bool alarm_visible(const db::AlarmRow& row, std::string_view tenant, bool deployment_admin,
+                   const std::vector<std::string>& own_hostnames) {
+  if (!row.tenant.empty()) return equal_ignoring_case(row.tenant, tenant);
+  if (deployment_admin || row.kind == "ca.expiry") return true;
+  constexpr std::string_view kServerPrefix = "server-cert:";
+  if (row.kind != "server-cert.expiry" || row.subject.rfind(kServerPrefix, 0) != 0) return false;
+  const std::string_view hostname = std::string_view(row.subject).substr(kServerPrefix.size());
+  for (const auto& own : own_hostnames) {
+    if (equal_ignoring_case(own, hostname)) return true;
+  }
+  return false;
 }
 
 Result<std::optional<TimePoint>> time_param(std::string_view query, std::string_view name) {
@@ -66,13 +84,21 @@ std::optional<keys::ActivationPlan> rotation_plan(std::vector<keys::KeyRecord> r
 Result<Reply> list_alarms(const AdminDeps& d, http::Request& r, const AdminActor& a) {
   SIGIL_TRY(std::optional<TimePoint> at, time_param(r.query, "at"));
   SIGIL_TRY(bool include_cleared, bool_param(r.query, "include_cleared"));
-  SIGIL_TRY(std::vector<db::AlarmRow> rows,
-            db::transact(*d.pool, "admin.alarms", [&](pqxx::dbtransaction& tx) {
-              return db::AlarmStore(tx).list(include_cleared || at.has_value());
-            }));
+  struct Read {
+    std::vector<db::AlarmRow> rows;
+    std::vector<std::string> own_hostnames;
+  };
+  SIGIL_TRY(Read read, db::transact(*d.pool, "admin.alarms", [&](pqxx::dbtransaction& tx)
+                                                                  -> Result<Read> {
+    Read out;
+    SIGIL_TRY(out.rows, db::AlarmStore(tx).list(include_cleared || at.has_value()));
+    SIGIL_TRY(out.own_hostnames, db::TenantStore(tx).hostnames(a.tenant));
+    return out;
+  }));
+  const bool deployment_admin = d.auth->is_system_tenant(a.tenant);
   json::array alarms;
-  for (const auto& row : rows) {
-    if (!row.tenant.empty() && !same_tenant(row.tenant, a.tenant)) continue;
+  for (const auto& row : read.rows) {
+    if (!alarm_visible(row, a.tenant, deployment_admin, read.own_hostnames)) continue;
     if (at && (row.first_raised_at > *at || (row.cleared_at && *row.cleared_at <= *at))) continue;
     alarms.push_back(alarm_json(row));
   }
@@ -98,6 +124,12 @@ Result<Reply> run_scheduler_once(const AdminDeps& d, http::Request& r, const Adm
     at = *parsed;
   }
   const bool dry_run = dry_run_field.value_or(false);
+  // `a` is a system-tenant administrator (Access::kDeployment): the pass acts on every tenant.
+  const TimePoint now = d.clock->now();
+  SIGIL_TRY_VOID(check_pass_time(*d.cfg, at, now, dry_run));
+  if (!dry_run && (at > now + kPassTimeTolerance || at < now - kPassTimeTolerance)) {
+    d.log->warn("scheduler.time_travel", {{"actor", a.actor}, {"at", format_rfc3339(at)}});
+  }
   SIGIL_TRY(SchedulerOptions options, scheduler_options(*d.cfg));
   options.actor = a.actor;
   Scheduler scheduler(*d.pool, *d.master_key, *d.log, *d.metrics, std::move(options));

@@ -410,12 +410,13 @@ Result<Reply> import_server_cert(const AdminDeps& d, http::Request& r, const Adm
   SIGIL_TRY(JsonFields f, parse_body(r, {"certificate", "chain", "hostname", "key_pem"}));
   SIGIL_TRY(auto hostname_field, f.string("hostname", 1024));
   SIGIL_TRY(const std::string hostname, hostname_of(hostname_field));
+  // Who may, before what the body says: a caller without the scope learns nothing more.
+  SIGIL_TRY(const Scope scope, authorize(d, r, a, hostname));
   SIGIL_TRY(std::string_view cert_pem, f.required_string("certificate", kMaxPem));
   SIGIL_TRY(auto chain_pem, f.string("chain", kMaxPem));
   // The parsed key is wiped with `f` (JsonFields' destructor). The raw body stays as it is: the
   // handler runs again on a database reconnect (AdminApi::handle).
   SIGIL_TRY(auto key_pem, f.string("key_pem", kMaxPem));
-  SIGIL_TRY(const Scope scope, authorize(d, r, a, hostname));
   const TimePoint now = d.clock->now();
   if (key_pem) return import_with_key(d, a, scope, hostname, cert_pem, chain_pem, *key_pem, now);
   SIGIL_TRY(CheckedImport checked,

@@ -1,9 +1,9 @@
 #pragma once
 // The admin API's peer routes (docs/admin-api.md, docs/peers.md). Peers are deployment-wide:
 // the routes sit under the usual /api/v1/admin/tenants/{tenant}/ prefix (so sigilctl's admin
-// client and AdminApi's authentication, logging and metrics apply unchanged), and every handler
-// additionally requires an Administrator of the system tenant
-// (AdminAuthenticator::authenticate_deployment_admin); {tenant} does not scope them.
+// client and AdminApi's authentication, logging and metrics apply unchanged), and AdminApi
+// registers every one as Access::kDeployment: it admits only an Administrator of the system
+// tenant, and the handler receives that administrator; {tenant} does not scope them.
 //
 //   GET  .../peers            every peer: url, last_acked_seq, lag, last_applied_seq,
 //                             last_contact_at, last_acked_at, last_error

@@ -167,15 +167,24 @@ TEST_F(CertmgrLeadership, RunOnceTravelsInTimeAndDryRunChangesNothing) {
   EXPECT_EQ(sql_text("SELECT string_agg(key_id || state, ',') FROM signing_keys"), keys_before);
   EXPECT_EQ(sql_text("SELECT count(*) FROM ca_certificates"), "1");  // made by tenant create
 
-  auto real = run_process({certmgr_binary(), "run-once", "--at", at, "--ca-key-type", "ecdsa-p256"},
+  // A real pass ten years ahead is a testing tool: refused without --allow-time-travel.
+  auto refused = run_process({certmgr_binary(), "run-once", "--at", at}, env());
+  ASSERT_TRUE(refused) << refused.error();
+  EXPECT_EQ(refused->exit_code, 1) << refused->out;
+  EXPECT_NE(refused->err.find("--allow-time-travel"), std::string::npos) << refused->err;
+  EXPECT_EQ(sql_text("SELECT string_agg(key_id || state, ',') FROM signing_keys"), keys_before);
+
+  auto real = run_process({certmgr_binary(), "run-once", "--at", at, "--ca-key-type", "ecdsa-p256",
+                           "--allow-time-travel"},
                           env());
   ASSERT_TRUE(real) << real.error();
   EXPECT_EQ(real->exit_code, 0) << real->err;
   EXPECT_NE(real->out.find("renewal.pending"), std::string::npos) << real->out;
   EXPECT_EQ(sql_text("SELECT count(*) FROM signing_keys WHERE state = 'pending'"), "1");
   // A day later the pending key becomes active.
-  auto later = run_process({certmgr_binary(), "run-once", "--at", format_rfc3339(future + 25h)},
-                           env());
+  auto later = run_process(
+      {certmgr_binary(), "run-once", "--at", format_rfc3339(future + 25h), "--allow-time-travel"},
+      env());
   ASSERT_TRUE(later) << later.error();
   EXPECT_NE(later->out.find("renewal.activated"), std::string::npos) << later->out;
   EXPECT_EQ(sql_text("SELECT count(*) FROM signing_keys WHERE state = 'active'"), "1");

@@ -40,6 +40,15 @@ TEST(Router, MatchesExactAndParameterisedPatterns) {
   EXPECT_TRUE(h.route->async == nullptr);
 }
 
+TEST(Router, ListsEveryRouteInTheOrderAdded) {
+  Router r = sts_like();
+  ASSERT_EQ(r.routes().size(), 8u);
+  EXPECT_EQ(r.routes().front().method, verb::post);
+  EXPECT_EQ(r.routes().front().pattern, "/sts/STSService");
+  EXPECT_EQ(r.routes().back().method, verb::get);
+  EXPECT_EQ(r.routes().back().pattern, "/healthz");
+}
+
 TEST(Router, MoreLiteralSegmentsWin) {
   Router r = sts_like();
   EXPECT_EQ(r.match(verb::get, "/api/v1/tenants/special/signing-certs").route->pattern,

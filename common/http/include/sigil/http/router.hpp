@@ -71,6 +71,11 @@ class Router {
 
   Match match(bhttp::verb method, std::string_view path) const;
 
+  /// Every route added so far, in the order added: what a listener answers. Tests compare it
+  /// with their own list (e.g. the admin API's authorization table) so that a new route cannot
+  /// go untested.
+  const std::vector<Route>& routes() const { return routes_; }
+
   /// Replaces the request filter (null: none).
   void set_filter(Filter filter) { filter_ = std::move(filter); }
   const Filter& filter() const { return filter_; }
