@@ -36,6 +36,13 @@ Mapping map_sqlstate(std::string_view state) {
   if (state == "53300") {
     return {Errc::kUnavailable, "database has too many connections", false, true};
   }
+  if (state == "25006") {
+    return {Errc::kUnavailable, "the database is read-only", false, false};
+  }
+  if (state == "53100") {
+    return {Errc::kUnavailable, "the database is out of disk space", false, false};
+  }
+  if (state == "53200") return {Errc::kUnavailable, "the database is out of memory", false, false};
   if (state == "57014") return {Errc::kUnavailable, "database statement timed out", false, false};
   return {Errc::kInternal, "database error", false, false};
 }

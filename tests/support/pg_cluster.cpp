@@ -8,11 +8,14 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "pg_safety_net.hpp"
 #include "process_exec.hpp"
@@ -63,6 +66,36 @@ Result<std::optional<RunAs>> postgres_identity(const std::string& dir) {
     return fail(Errc::kInternal, "cannot chown the cluster directory", std::strerror(errno));
   }
   return std::optional<RunAs>(RunAs{pw->pw_uid, pw->pw_gid});
+}
+
+// Pids whose parent is `parent` (from /proc/<pid>/stat: "pid (comm) state ppid ...").
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(it->path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    long ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) != 2) continue;
+    if (ppid == parent) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+// True while `pid` exists and is not a zombie nobody has reaped yet.
+bool alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
 }
 
 }  // namespace
@@ -141,6 +174,37 @@ Result<void> PgCluster::restart(std::chrono::milliseconds down_for) {
   postmaster_pid_ = 0;
   std::this_thread::sleep_for(down_for);
   SIGIL_TRY_VOID(start_on(port_));  // same port: clients reconnect to the same conninfo
+  postmaster_pid_ = internal::read_postmaster_pid(dir_ + "/data");
+  registry_slot_ = internal::register_cluster(dir_, postmaster_pid_);
+  return {};
+}
+
+Result<void> PgCluster::crash() {
+  if (stopped_ || postmaster_pid_ <= 0) return fail(Errc::kInvalidArgument, "not running");
+  // Backends first would let the postmaster notice and restart them: stop it, then them.
+  std::vector<pid_t> victims = children_of(postmaster_pid_);
+  ::kill(postmaster_pid_, SIGKILL);
+  for (pid_t p : victims) ::kill(p, SIGKILL);
+  victims.push_back(postmaster_pid_);
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  for (pid_t p : victims) {
+    while (alive(p)) {
+      if (std::chrono::steady_clock::now() > until) {
+        return fail(Errc::kUnavailable, "PostgreSQL did not die", std::to_string(p));
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+  internal::unregister_cluster(registry_slot_);
+  registry_slot_ = -1;
+  postmaster_pid_ = 0;
+  return {};
+}
+
+Result<void> PgCluster::start_after_crash() {
+  if (stopped_) return fail(Errc::kInvalidArgument, "the cluster was stopped for good");
+  if (postmaster_pid_ > 0) return fail(Errc::kInvalidArgument, "still running");
+  SIGIL_TRY_VOID(start_on(port_));
   postmaster_pid_ = internal::read_postmaster_pid(dir_ + "/data");
   registry_slot_ = internal::register_cluster(dir_, postmaster_pid_);
   return {};

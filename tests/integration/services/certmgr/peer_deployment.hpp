@@ -44,6 +44,8 @@ class PeerDeployment {
   const std::string& url() const { return url_; }
   std::string path(const std::string& name) const;
   const std::string& db() const { return db_; }
+  /// Its PostgreSQL, for tests that crash or restart it.
+  PgCluster& cluster() { return *cluster_; }
 
   Result<void> start_certmgr();
   Result<void> stop_certmgr();

@@ -71,6 +71,18 @@ TEST(DbErrors, ConnectionClassAndAdminShutdownSqlstatesAreUnavailable) {
   EXPECT_EQ(classify_sql("57014").error.code, Errc::kUnavailable);  // statement timeout
 }
 
+TEST(DbErrors, ReadOnlyFullDiskAndOutOfMemoryAreUnavailableAndSaySo) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"25006", "read-only"}, {"53100", "out of disk space"}, {"53200", "out of memory"}};
+  for (const auto& [state, words] : cases) {
+    const DbFailure f = classify_sql(state);
+    EXPECT_EQ(f.error.code, Errc::kUnavailable) << state;
+    EXPECT_NE(f.error.message.find(words), std::string::npos) << f.error.message;
+    EXPECT_FALSE(f.connection_lost) << state;
+    EXPECT_FALSE(f.retryable) << state;
+  }
+}
+
 TEST(DbErrors, OtherSqlErrorsAreInternalWithTheirSqlstate) {
   for (const char* state : {"42601", "23514", "42501", "P0001"}) {
     const DbFailure f = classify_sql(state);

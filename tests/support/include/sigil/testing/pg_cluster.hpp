@@ -51,6 +51,13 @@ class PgCluster {
   /// it again on the same port and socket, keeping every database.
   Result<void> restart(std::chrono::milliseconds down_for = std::chrono::milliseconds(0));
 
+  /// Kills the postmaster and every one of its backends with SIGKILL, as a crash of the
+  /// database host would (the OS cache survives, so nothing committed is lost), and waits until
+  /// they are gone. Transactions in flight are lost; start_after_crash() runs crash recovery.
+  Result<void> crash();
+  /// Starts the server again after crash(), on the same port and socket (crash recovery).
+  Result<void> start_after_crash();
+
   /// The cluster directory; also the unix socket directory.
   const std::string& socket_dir() const noexcept { return dir_; }
   int port() const noexcept { return port_; }
