@@ -204,6 +204,13 @@ Result<void> PgCluster::crash() {
 Result<void> PgCluster::start_after_crash() {
   if (stopped_) return fail(Errc::kInvalidArgument, "the cluster was stopped for good");
   if (postmaster_pid_ > 0) return fail(Errc::kInvalidArgument, "still running");
+  // After a host crash the lock files name processes that no longer exist. Here the killed
+  // processes may linger as zombies (when no init reaps orphans, as in some containers), which
+  // PostgreSQL would take for a running server; crash() saw them dead, so the locks go, as a
+  // reboot would have made them stale.
+  std::error_code ec;
+  std::filesystem::remove(dir_ + "/data/postmaster.pid", ec);
+  std::filesystem::remove(dir_ + "/.s.PGSQL." + std::to_string(port_) + ".lock", ec);
   SIGIL_TRY_VOID(start_on(port_));
   postmaster_pid_ = internal::read_postmaster_pid(dir_ + "/data");
   registry_slot_ = internal::register_cluster(dir_, postmaster_pid_);

@@ -252,7 +252,14 @@ Result<Reply> activate_signing_cert(const AdminDeps& d, http::Request& r, const 
   const std::string key_id(r.param("key_id"));
   SIGIL_TRY(db::KeySetChange c,
             db::transact(*d.pool, "admin.signing-cert.activate", [&](pqxx::dbtransaction& tx) {
-              return db::KeySetStore(tx, a.actor).activate(tenant, key_id, d.clock->now());
+              auto change = db::KeySetStore(tx, a.actor).activate(tenant, key_id, d.clock->now());
+              // The store's kKeyNotFound means "no key to sign with" (503) elsewhere; here the
+              // caller named a key the tenant does not have: 404.
+              if (!change && change.error().code == Errc::kKeyNotFound) {
+                return Result<db::KeySetChange>(fail(
+                    Errc::kNotFound, "no signing key " + key_id + " in tenant " + tenant));
+              }
+              return change;
             }));
   return change_reply(c);
 }

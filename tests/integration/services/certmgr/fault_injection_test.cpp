@@ -150,7 +150,13 @@ class FaultInjection : public ::testing::Test {
 
   void exec(const std::string& sql) {
     pqxx::connection c(d_->db());
-    pqxx::nontransaction(c).exec0(sql);
+    pqxx::nontransaction(c).exec(sql);
+  }
+
+  void restart_after_crash() {
+    auto started = d_->cluster().start_after_crash();
+    std::ifstream log(d_->cluster().log_path());
+    ASSERT_TRUE(started) << started.error() << "\n" << log.rdbuf();
   }
 
   std::unique_ptr<PeerDeployment> d_;
@@ -164,7 +170,7 @@ TEST_F(FaultInjection, DatabaseCrashDuringRotationLosesNothingAndLeavesOneActive
       [&] { ASSERT_TRUE(d_->cluster().crash()); });
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.err.find("database"), std::string::npos) << r.err;
-  ASSERT_TRUE(d_->cluster().start_after_crash());
+  restart_after_crash();
   expect_nothing_changed();
   expect_refresh_works();
 }
@@ -177,7 +183,7 @@ TEST_F(FaultInjection, DatabaseCrashDuringImportLosesNothingAndLeavesOneActiveKe
   ProcessResult r = interrupt([&] { return d_->ctl(import); },
                               [&] { ASSERT_TRUE(d_->cluster().crash()); });
   EXPECT_NE(r.exit_code, 0) << r.out;
-  ASSERT_TRUE(d_->cluster().start_after_crash());
+  restart_after_crash();
   expect_nothing_changed();
   // The same import goes through once the database is back.
   EXPECT_TRUE(eventually([&] { return d_->ctl(import).exit_code == 0; }, 30s));
@@ -252,7 +258,9 @@ TEST_F(FaultInjection, FullDiskRefusesChangesClearlyAndLosesNothing) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs for the full disk";
   // audit_log moves to a 1 MiB tmpfs tablespace, which the test then fills: the next key-set
   // change writes its keys, then fails on its audit row with "could not extend file".
-  const std::string mnt = d_->path("tiny");
+  // Under the cluster's directory: PostgreSQL (user postgres) must reach it, and the
+  // deployment's own directory is root's alone.
+  const std::string mnt = d_->cluster().socket_dir() + "/tiny";
   std::filesystem::create_directories(mnt);
   ASSERT_EQ(::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m,mode=0700"), 0)
       << std::strerror(errno);
