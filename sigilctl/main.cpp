@@ -1,5 +1,5 @@
 // sigilctl: the operator CLI. Wiring only: global options, the verb table, dispatch. Each verb
-// lives in its own file (STYLE.md §1) and talks to the services over HTTP only.
+// lives in its own file (docs/reference/style.md §1); admin verbs talk to certmgr over HTTPS.
 #include <cstdio>
 #include <span>
 #include <string>

@@ -1,5 +1,5 @@
 // sigil_bench_xml: what one XML signature costs, as a ratio against the machine's raw RSA/ECDSA
-// speed measured in the same run (STYLE.md §12, performance.md).
+// speed measured in the same run (docs/reference/style.md §12, docs/performance.md).
 //
 //   sign    = xmlCopyDoc of the unsigned assertion + sign_enveloped + serialize_node (the bytes
 //             that go on the wire)

@@ -10,16 +10,17 @@ namespace {
 
 using enum FaultNamespace;
 
-// Default faultstrings are Lightwave's texts (contract §4), except FailedAuthentication, which
-// uses the text real vCenter sends ("Authentication failed", no full stop; vsphere-automation-
-// sdk-python #45). The wsse defaults without a Lightwave text are WS-Security 1.1 Table 1.
+// Default faultstrings are Lightwave's texts (docs/reference/wstrust.md §4), except
+// FailedAuthentication, which uses the text real vCenter sends ("Authentication failed", no full
+// stop; vsphere-automation-sdk-python #45). The wsse defaults without a Lightwave text are
+// WS-Security 1.1 Table 1.
 constexpr std::string_view kInvalidRequestText = "The request was invalid or malformed.";
 constexpr std::string_view kRequestFailedText = "The specified request failed.";
 constexpr std::string_view kFailedAuthText = "Authentication failed";
 constexpr std::string_view kInvalidSecurityText =
     "An error was discovered processing the <wsse:Security> header.";
 
-// Choices the contract leaves open:
+// Choices vCenter leaves open (the outcomes are listed in docs/reference/wstrust.md §4):
 // - kTokenExpired: an expired SAML token presented as a credential (token-by-token Issue,
 //   LoginByToken-style checks) is a problem with the contents of the wsse:Security header, which
 //   Lightwave reports as wsse:InvalidSecurity (InvalidSecurityHeaderException, "bad ...
@@ -28,7 +29,8 @@ constexpr std::string_view kInvalidSecurityText =
 // - kUnauthenticated (no credential at all) and kAuthFailed share wst:FailedAuthentication so that
 //   401 on REST and FailedAuthentication on SOAP always mean the same thing.
 // - kNotFound on the SOAP endpoint is RequestFailed; an unknown *tenant* never reaches this table
-//   (contract §1.1: plain HTTP 404, decided by the routing layer before SOAP processing).
+//   (docs/reference/wstrust.md §1.1: plain HTTP 404, decided by the routing layer before SOAP
+//   processing).
 // - kKeyNotFound (no signing key loaded) is an operational state, so REST says 503.
 // - kRateLimited (a client source out of password attempts) is 429 on REST; SOAP clients read
 //   only 200 and 500, so it is wst:RequestFailed there, with the error's own message.

@@ -67,7 +67,7 @@ void launch(const std::shared_ptr<ServerState>& st, std::shared_ptr<Connection<S
   }
   net::co_spawn(
       conn->stream.get_executor(), serve(st, conn), [st, id = *a.id](const std::exception_ptr& e) {
-        // STYLE.md §3: the top of the connection coroutine is where exceptions stop.
+        // docs/reference/style.md §3: the top of the connection coroutine is where exceptions stop.
         if (e) {
           std::string what = "unknown exception";
           try {

@@ -151,7 +151,8 @@ struct Exchange {
   std::string endpoint;  // route pattern, or "unmatched"
 };
 
-// Routes and runs the handler; catches whatever a handler throws (STYLE.md §3, place 2).
+// Routes and runs the handler; catches whatever a handler throws
+// (docs/reference/style.md §3, place 2).
 net::awaitable<Exchange> handle(ServerState& st, Request& request);
 
 // Version, keep-alive, Content-Length.

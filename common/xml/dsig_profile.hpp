@@ -1,9 +1,10 @@
 #pragma once
-// Internal: reads a ds:Signature strictly, before any transform or key runs (threats.md §2,
-// "Signature profile" and "Allowlist algorithms"). Only element children and whitespace are
-// allowed inside the signature elements; every Algorithm is compared exactly against the
-// allowlist; SHA-1, MD5, HMAC, inclusive or comment-preserving c14n, XSLT, XPath, ... are refused
-// with kUnsupportedAlgorithm, and any other deviation from the profile with kSignatureInvalid.
+// Internal: reads a ds:Signature strictly, before any transform or key runs
+// (docs/reference/threats.md §2.3 "Signature profile (tokens)" and §2.5 "Allowlist algorithms").
+// Only element children and whitespace are allowed inside the signature elements; every Algorithm
+// is compared exactly against the allowlist; SHA-1, MD5, HMAC, inclusive or comment-preserving
+// c14n, XSLT, XPath, ... are refused with kUnsupportedAlgorithm, and any other deviation from the
+// profile with kSignatureInvalid.
 //
 // Thread-safety: pure functions.
 

@@ -1,5 +1,5 @@
 // sigil-certmgr: certificate lifecycle service, and `sigil-certmgr migrate`. Wiring only
-// (STYLE.md §1).
+// (docs/reference/style.md §1).
 #include <chrono>
 #include <cstdio>
 #include <memory>

@@ -1,5 +1,5 @@
-// sigil-sts: the token service. Wiring only (STYLE.md §1): parse the configuration, build the
-// host, run until SIGTERM.
+// sigil-sts: the token service. Wiring only (docs/reference/style.md §1): parse the configuration,
+// build the host, run until SIGTERM.
 #include <memory>
 
 #include "sts/app.hpp"

@@ -113,7 +113,7 @@ Result<saml::ValidatedAssertion> TokenCore::validate_token(const TokenContext& c
   ManualClock at(ctx.now);
   auto token = saml::validate_assertion(doc, assertion, trusted, policy, at);
   if (!token && token.error().code == Errc::kMalformedRequest) {
-    // A presented token of the wrong shape is a bad security token (wstrust-contract.md §4:
+    // A presented token of the wrong shape is a bad security token (docs/reference/wstrust.md §4:
     // wsse:InvalidSecurity), not a malformed request.
     Error e = std::move(token).error();
     e.code = Errc::kSignatureInvalid;

@@ -1,8 +1,8 @@
 #pragma once
-// Pure token policy: how long a token may live, and what a token derived from a token may carry. The requested lifetime (wst:Lifetime on
-// WS-Trust, lifetime_s on REST) is clamped to the tenant's maximum instead of refused (govmomi
-// asks for 24 h ActAs tokens and expects less back; wstrust-contract.md section 6 item 11), and
-// capped at the end of a token it derives from.
+// Pure token policy: how long a token may live, and what a token derived from a token may carry.
+// The requested lifetime (wst:Lifetime on WS-Trust, lifetime_s on REST) is clamped to the tenant's
+// maximum instead of refused (govmomi asks for 24 h ActAs tokens and expects less back;
+// docs/reference/wstrust.md §6.11), and capped at the end of a token it derives from.
 //
 // Thread-safety: pure functions.
 

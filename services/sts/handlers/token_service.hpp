@@ -1,6 +1,6 @@
 #pragma once
 // The WS-Trust token service: Issue, Renew and Validate as vCenter's STS does them
-// (wstrust-contract.md), over the protocol layer (sts/wstrust), the identity source and the
+// (docs/reference/wstrust.md), over the protocol layer (sts/wstrust), the identity source and the
 // tenant's key set.
 //
 // Credentials accepted for Issue, first match wins:

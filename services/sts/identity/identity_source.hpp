@@ -6,9 +6,9 @@
 // exchanged names its subject by UPN, and lookup_subject() re-reads that subject so that
 // removed or disabled principals stop getting tokens and group changes take effect.
 //
-// Failures are indistinguishable on purpose (threats.md §3): unknown user, wrong domain,
-// wrong password, disabled and locked all return the same Error, code kAuthFailed and message
-// "Authentication failed", after spending the same scrypt time (crypto::dummy_verify when
+// Failures are indistinguishable on purpose (docs/reference/threats.md §3.6): unknown user, wrong
+// domain, wrong password, disabled and locked all return the same Error, code kAuthFailed and
+// message "Authentication failed", after spending the same scrypt time (crypto::dummy_verify when
 // there is no hash to check). Only Error::detail ("reason=...") and one log line say which:
 //   event=auth.failed tenant=.. user=.. method=password reason=unknown_user|wrong_domain|
 //     bad_password|disabled|locked|bad_hash  (bad_password adds source=.. failures=N

@@ -1,7 +1,7 @@
 #pragma once
 // Who a token is about: the Principal an IdentitySource authenticated, and the SAML attributes
 // a token carries for it, in exactly the order and spelling vCenter's STS uses
-// (wstrust-contract.md §3.3): Groups, givenName, surname, Subject Type.
+// (docs/reference/wstrust.md §3.3): Groups, givenName, surname, Subject Type.
 //
 // Names as vCenter spells them:
 //   UPN     "Administrator@VSPHERE.LOCAL"  the name as created, '@', the tenant upper-cased

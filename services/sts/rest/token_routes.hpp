@@ -1,5 +1,5 @@
 #pragma once
-// The JSON REST face of the token core (docs/rest-api.md, interface.md):
+// The JSON REST face of the token core (docs/rest-api.md, docs/reference/interface.md §3):
 //   POST /api/v1/tenants/{tenant}/tokens           issue (grant password | client_certificate)
 //   POST /api/v1/tenants/{tenant}/tokens/validate  validate
 //   POST /api/v1/tenants/{tenant}/tokens/renew     renew a holder-of-key token (mTLS as holder)

@@ -14,8 +14,8 @@ namespace {
 
 namespace ns = saml::ns;
 
-// Every ID value once in the whole document (threats.md §2). register_ids also makes "#id"
-// resolvable for the signature check later; its duplicate error is a shape error here.
+// Every ID value once in the whole document (docs/reference/threats.md §2.2). register_ids also
+// makes "#id" resolvable for the signature check later; its duplicate error is a shape error here.
 Result<void> unique_ids(xmlDoc* doc) {
   auto registered = xml::register_ids(doc);
   if (!registered) {

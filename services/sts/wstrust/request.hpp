@@ -1,8 +1,9 @@
 #pragma once
 // Parsing of a WS-Trust 1.3 RequestSecurityToken (RST) SOAP 1.1 request, in the shapes pyVmomi
-// 7.0 (pyVim/sso.py) and govmomi 0.24 (sts package) send (shared/reference/wstrust-contract.md
-// §1-§2), under the rules of threats.md §2: one parse of the untrusted bytes (xml::parse_untrusted:
-// no DOCTYPE, no entities, limits), then strict shape checks before any cryptography:
+// 7.0 (pyVim/sso.py) and govmomi 0.24 (sts package) send (docs/reference/wstrust.md §1-§2),
+// under the rules of docs/reference/threats.md §2: one parse of the untrusted bytes
+// (xml::parse_untrusted: no DOCTYPE, no entities, limits), then strict shape checks before any
+// cryptography:
 //   - Envelope (SOAP 1.1) / Header? / Body, nothing else; exactly one wst:RequestSecurityToken in
 //     the Body; elements are matched by namespace URI and local name only;
 //   - every ID value (ID, Id, wsu:Id, xml:id) is unique in the whole document;

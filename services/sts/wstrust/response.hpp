@@ -1,18 +1,20 @@
 #pragma once
 // The SOAP 1.1 success responses of the WS-Trust endpoint, byte for byte as
-// shared/reference/wstrust-contract.md §3 and §6 require:
+// docs/reference/wstrust.md §3 and §6 require:
 //   - an XML declaration directly followed by the Envelope, everything on one line, no
 //     whitespace-only text anywhere;
 //   - prefix `S` for the SOAP envelope, `wst` for WS-Trust 1.3, `wsu` for the utility namespace;
-//     no default namespace declaration on any ancestor of the assertion (§6.3);
+//     no default namespace declaration on any ancestor of the assertion
+//     (docs/reference/wstrust.md §6.3);
 //   - Issue -> wst:RequestSecurityTokenResponseCollection with one RSTR; Renew and Validate -> a
-//     bare wst:RequestSecurityTokenResponse in S:Body (a wrong container panics govmomi, §3.1);
+//     bare wst:RequestSecurityTokenResponse in S:Body (a wrong container panics govmomi,
+//     docs/reference/wstrust.md §3.1);
 //   - the assertion bytes are copied unchanged as the only content of wst:RequestedSecurityToken,
 //     so they are the first saml2:Assertion in the document (pyVmomi) and the exact innerxml
 //     (govmomi);
 //   - wst:Lifetime times as YYYY-MM-DDTHH:MM:SS.mmmZ (govmomi parses exactly that).
-// RSTR children follow the contract's example: TokenType, Lifetime, RequestedSecurityToken,
-// Renewing, Delegatable, KeyType, SignatureAlgorithm.
+// RSTR children in the order of docs/reference/wstrust.md §3.2: TokenType, Lifetime,
+// RequestedSecurityToken, Renewing, Delegatable, KeyType, SignatureAlgorithm.
 //
 // SOAP faults are not built here: render them with sigil::http::soap_fault_body (the one Errc ->
 // fault table, common/http/error_mapping.hpp).

@@ -1,6 +1,6 @@
 #pragma once
 // WS-Security checks of a parsed RST request (request.hpp): the wsu:Timestamp window and the
-// request signature (threats.md §2, "Signature profile (WS-Security requests)").
+// request signature (docs/reference/threats.md §2.4, "Signature profile (WS-Security requests)").
 //
 // A signed request is accepted only when its one ds:Signature in wsse:Security
 //   - names its key through KeyInfo/wsse:SecurityTokenReference, either a wsse:Reference to the

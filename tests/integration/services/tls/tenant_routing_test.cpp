@@ -132,7 +132,7 @@ class TenantRouting : public AdminApiFixture {
   static std::string password_grant(const std::string& user) {
     return R"({"grant":"password","username":")" + user + R"(","password":"Right-pass1"})";
   }
-  // A pyVmomi-style bearer Issue request (UsernameToken, unsigned), wstrust-contract.md §2.1.
+  // A pyVmomi-style bearer Issue request (UsernameToken, unsigned), docs/reference/wstrust.md §2.1.
   static std::string soap_issue(const std::string& user) {
     SystemClock clock;
     const auto now = clock.now();

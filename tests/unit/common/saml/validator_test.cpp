@@ -192,7 +192,7 @@ TEST_F(SamlValidator, SubjectTypeSaysWhichKindOfPrincipalTheTokenNames) {
 
 TEST_F(SamlValidator, CommentSplitNameIdVerifiesButIsRefusedAsAClaim) {
   // Exclusive c14n drops comments, so the signature still holds; the reader must not take a
-  // prefix of the text (threats.md: text splitting).
+  // prefix of the text (docs/reference/threats.md §1.3: text splitting).
   std::string token = sign(spec(), *signer_);
   token.replace(token.find("alice@VSPHERE.LOCAL"), 19, "alice@VSPHERE.LOCAL<!---->");
   auto v = validate(token, kIssued);

@@ -38,7 +38,7 @@ AssertionSpec bearer_spec() {
   return s;
 }
 
-// The contract's example assertion (wstrust-contract.md section 3.3), in exclusive canonical
+// An example token in the shape of docs/reference/wstrust.md §3.3, in exclusive canonical
 // form with InclusiveNamespaces "xs xsi" and without the signature.
 constexpr std::string_view kExpectedDigestForm =
     R"(<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="_6b0c" IssueInstant="2026-01-02T10:00:00.456Z" Version="2.0">)"

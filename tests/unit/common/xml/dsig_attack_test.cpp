@@ -1,5 +1,5 @@
-// Attacks from threats.md §1 against verify(): algorithm downgrade, transforms, reference tricks,
-// signature wrapping, duplicate IDs, untrusted keys and text splitting.
+// Attacks of docs/reference/threats.md §1 against verify(): algorithm downgrade, transforms,
+// reference tricks, signature wrapping, duplicate IDs, untrusted keys and text splitting.
 #include <gtest/gtest.h>
 #include <xmlsec/crypto.h>
 

@@ -84,7 +84,7 @@ inline const TestKeys& test_keys() {
   return keys;
 }
 
-// A SAML 2.0 assertion in the shape of wstrust-contract.md §3.3 (unsigned, one line).
+// A SAML 2.0 assertion in the shape of docs/reference/wstrust.md §3.3 (unsigned, one line).
 inline std::string saml_assertion(const std::string& id = "_a1b2c3",
                                   const std::string& name_id = "Administrator@VSPHERE.LOCAL",
                                   int extra_groups = 0) {

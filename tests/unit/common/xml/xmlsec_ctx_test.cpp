@@ -1,5 +1,6 @@
 // The xmlsec context on its own, without the profile checks that normally run first: each
-// restriction must hold by itself (defence in depth, threats.md §2 "Configure xmlsec").
+// restriction must hold by itself (defence in depth, docs/reference/threats.md §2.6 "Configure
+// xmlsec").
 #include "xmlsec_ctx.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,8 @@
 #pragma once
 // Structured logging: exactly one line per event, logfmt (`text`) or JSON, fixed keys first:
 //   ts=2026-01-02T10:00:00.123Z level=info event=token.issued tenant=vsphere.local key_id=k1
-// Never log tokens, assertions, passwords, private keys or full certificates (STYLE.md §8).
+// Never log tokens, assertions, passwords, private keys or full certificates
+// (docs/reference/style.md §8).
 //
 // There is no global logger: main() builds one and passes it down.
 // Thread-safety: write() may be called from any thread; each event is one write(2)-sized line.

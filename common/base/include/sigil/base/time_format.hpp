@@ -6,7 +6,7 @@
 // - parse_time: RFC 3339 times of the JSON APIs and flags, which may carry an offset
 //   (`+hh:mm`).
 // Both refuse zone-less and malformed times, and the leap second :60, which a time point cannot
-// represent (threats.md: "malformed or zone-less times are invalid").
+// represent (docs/reference/threats.md §2.9: malformed or zone-less times are invalid).
 //
 // Thread-safety: pure functions.
 

@@ -1,9 +1,9 @@
 #pragma once
 // TLS contexts (SSL_CTX) for Sigil's servers and clients: protocol policy, certificates, client
-// certificate checks and SNI. No sockets here (STYLE.md §2): common/http puts these contexts on
-// its streams.
+// certificate checks and SNI. No sockets here (docs/reference/style.md §2): common/http puts these
+// contexts on its streams.
 //
-// Server policy (threats.md §3, performance.md):
+// Server policy (docs/reference/threats.md §3.4, docs/performance.md "Goals"):
 // - TLS 1.2 minimum, TLS 1.3 preferred; TLS 1.2 suites are ECDHE with AES-GCM or
 //   CHACHA20-POLY1305 only; the server's cipher order wins; no compression; no renegotiation
 //   (SSL_OP_NO_RENEGOTIATION: a client's renegotiation request is refused).

@@ -1,10 +1,12 @@
 #pragma once
-// THE table that says what each sigil::Errc means on the wire (STYLE.md §3): the HTTP status and
-// error string of the REST API, and the SOAP 1.1 fault (namespace, local name, default
-// faultstring) of the WS-Trust endpoint. Domain code returns an Errc and never picks a status.
+// THE table that says what each sigil::Errc means on the wire (docs/reference/style.md §3): the
+// HTTP status and error string of the REST API, and the SOAP 1.1 fault (namespace, local name,
+// default faultstring) of the WS-Trust endpoint. Domain code returns an Errc and never picks a
+// status.
 //
-// Fault codes follow shared/reference/wstrust-contract.md §4 (Lightwave's SOAPFaultHandler).
-// SOAP faults always travel with HTTP 500 (contract §1.3); `rest_status` is for JSON only.
+// Fault codes follow docs/reference/wstrust.md §4 (as vCenter's STS, Lightwave, uses them).
+// SOAP faults always travel with HTTP 500 (docs/reference/wstrust.md §1.3); `rest_status` is for
+// JSON only.
 //
 // Thread-safety: immutable data and pure functions.
 
@@ -40,10 +42,11 @@ const ErrorMapping& error_mapping(Errc code);
 
 std::string_view fault_namespace_uri(FaultNamespace ns);
 
-/// The SOAP 1.1 fault envelope of contract §4, byte for byte: XML declaration, no whitespace,
-/// `ns0` declared on faultcode, unqualified faultcode/faultstring, no detail. The faultstring is
-/// Error::message (escaped), or the table's default text when the message is empty, so the body
-/// always has exactly two text nodes (pyVmomi relies on that). Error::detail is never included.
+/// The SOAP 1.1 fault envelope of docs/reference/wstrust.md §4, byte for byte: XML declaration, no
+/// whitespace, `ns0` declared on faultcode, unqualified faultcode/faultstring, no detail. The
+/// faultstring is Error::message (escaped), or the table's default text when the message is empty,
+/// so the body always has exactly two text nodes (pyVmomi relies on that). Error::detail is never
+/// included.
 std::string soap_fault_body(const Error& error);
 
 /// `{"error":"<errc_name>","message":"<message or default text>"}`. Never includes detail.

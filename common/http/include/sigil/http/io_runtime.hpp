@@ -1,7 +1,7 @@
 #pragma once
 // The threads of a Sigil service: one io_context run by N threads (default: one per core) for
 // sockets and coroutines, and a separate thread pool for blocking work (libpqxx, XML signing),
-// so that an io thread never blocks (STYLE.md §6).
+// so that an io thread never blocks (docs/reference/style.md §6).
 //
 //   IoRuntime rt(0, 0);   // cores, cores
 //   rt.start();

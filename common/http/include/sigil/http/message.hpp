@@ -59,7 +59,7 @@ Response make_response(bhttp::status status, std::string body, std::string_view 
 
 /// JSON `{"error","message"}` with the table's REST status (error_mapping.hpp).
 Response rest_error(const Error& error);
-/// SOAP 1.1 fault, HTTP 500 (wstrust-contract.md §1.3, §4). Sets request.fault for the log.
+/// SOAP 1.1 fault, HTTP 500 (docs/reference/wstrust.md §1.3, §4). Sets request.fault for the log.
 Response soap_fault(Request& request, const Error& error);
 
 }  // namespace sigil::http

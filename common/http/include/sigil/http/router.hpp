@@ -5,9 +5,9 @@
 // literal segments wins. A path that matches no pattern is 404; one that matches only under other
 // methods is 405 with an `Allow` header.
 //
-// Async handlers run on the connection's strand and must not block (STYLE.md §6): anything that
-// waits on PostgreSQL or burns CPU (XML signing) is registered with add_blocking() and runs on the
-// blocking thread pool, or the handler itself uses run_blocking() (io_runtime.hpp).
+// Async handlers run on the connection's strand and must not block (docs/reference/style.md §6):
+// anything that waits on PostgreSQL or burns CPU (XML signing) is registered with add_blocking()
+// and runs on the blocking thread pool, or the handler itself uses run_blocking() (io_runtime.hpp).
 //
 // A request filter (set_filter) runs after a route matched and its `{name}` values are in
 // Request::params, before the handler, on the connection's strand (it must not block): it may
@@ -93,7 +93,8 @@ Response error_response(Request& request, ErrorStyle style, const Error& error);
 /// 421 Misdirected Request (RFC 9110 §15.5.20: this server will not answer for the target the
 /// request names) in the route's style: JSON `{"error":"misdirected_request","message":...}`
 /// or plain text with status 421; on SOAP routes a wst:InvalidRequest fault with HTTP 500, since
-/// SOAP clients read a body only on 200 or 500 (wstrust-contract.md §1.3). Sets request.fault.
+/// SOAP clients read a body only on 200 or 500 (docs/reference/wstrust.md §1.3).
+/// Sets request.fault.
 Response misdirected_request(Request& request, ErrorStyle style, std::string_view message);
 
 }  // namespace sigil::http

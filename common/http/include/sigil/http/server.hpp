@@ -1,8 +1,8 @@
 #pragma once
-// An HTTP/1.1 server on Boost.Beast + Asio C++20 coroutines (STYLE.md §6), after Beast 1.81's
-// awaitable examples: `as_tuple(use_awaitable)` is the default completion token of the stream, so
-// every `auto [ec, n] = co_await ...` returns the error_code as a value; each connection is one
-// coroutine on its own strand.
+// An HTTP/1.1 server on Boost.Beast + Asio C++20 coroutines (docs/reference/style.md §6), after
+// Beast 1.81's awaitable examples: `as_tuple(use_awaitable)` is the default completion token of the
+// stream, so every `auto [ec, n] = co_await ...` returns the error_code as a value; each connection
+// is one coroutine on its own strand.
 //
 // What every connection gets:
 // - deadlines (expires_after) for the first byte of a request (idle / header), the rest of the
@@ -109,8 +109,8 @@ struct AccessRecord {
   std::size_t bytes = 0;  // response body bytes
 };
 
-/// Hook for metrics: common/http does not depend on common/metrics (STYLE.md §2); the service
-/// wiring implements this with its Registry. Called from io threads, concurrently.
+/// Hook for metrics: common/http does not depend on common/metrics (docs/reference/style.md §2);
+/// the service wiring implements this with its Registry. Called from io threads, concurrently.
 class ServerObserver {
  public:
   virtual ~ServerObserver() = default;

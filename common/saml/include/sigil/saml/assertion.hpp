@@ -1,6 +1,6 @@
 #pragma once
 // The SAML 2.0 assertion Sigil issues, as data. It has exactly the shape vCenter's STS emits
-// (../shared/reference/wstrust-contract.md section 3.3): Issuer, Signature, Subject, Conditions,
+// (docs/reference/wstrust.md §3.3): Issuer, Signature, Subject, Conditions,
 // AuthnStatement, AttributeStatement and nothing else, because govmomi re-serialises tokens from
 // a struct and drops anything it does not model.
 //

@@ -1,6 +1,6 @@
 #pragma once
 // The XML namespaces and URIs of SAML 2.0, XML-DSig, WS-Security and WS-Trust 1.3 that Sigil
-// reads and writes, spelled once. Values from ../shared/reference/wstrust-contract.md section 0.
+// reads and writes, spelled once. Values from docs/reference/wstrust.md §0.
 //
 // Thread-safety: constants.
 
@@ -66,7 +66,8 @@ inline constexpr std::string_view kAttrChainNotOnOrAfterFriendly = "ChainNotOnOr
 
 }  // namespace sigil::saml::uri
 
-// WS-Trust 1.3 / WS-Security values used on the wire by services/sts/wstrust (contract §0-§2).
+// WS-Trust 1.3 / WS-Security values used on the wire by services/sts/wstrust
+// (docs/reference/wstrust.md §0-§2).
 namespace sigil::saml::ns {
 
 inline constexpr std::string_view kWsa = "http://www.w3.org/2005/08/addressing";

@@ -1,9 +1,9 @@
 #pragma once
 // Validates a SAML assertion that Sigil issued: its enveloped signature must verify with one of
 // the tenant's trusted signing keys (never a key from KeyInfo), and every claim is then read from
-// the node the signature covers and nothing else (threats.md section 2). The shape is the one the
-// writer emits; anything else (unknown children, several Subjects, text split by comments, a
-// zone-less time) is refused.
+// the node the signature covers and nothing else (docs/reference/threats.md §2.7, §2.8). The shape
+// is the one the writer emits; anything else (unknown children, several Subjects, text split by
+// comments, a zone-less time) is refused.
 //
 // Time rule: valid when NotBefore - tolerance <= now < NotOnOrAfter + tolerance, exactly at the
 // boundary.

@@ -1,14 +1,14 @@
 #pragma once
-// Writes a signed SAML assertion without building a DOM (performance.md): the assertion is
-// emitted directly in exclusive-canonical form, so its digest is one SHA-256 over the bytes we
-// wrote, SignedInfo is written canonically too, and the signature is one EVP_DigestSign.
+// Writes a signed SAML assertion without building a DOM (docs/performance.md "Goals"): the
+// assertion is emitted directly in exclusive-canonical form, so its digest is one SHA-256 over the
+// bytes we wrote, SignedInfo is written canonically too, and the signature is one EVP_DigestSign.
 //
 // Two byte strings come out of the same writer: the *digest form* (exclusive c14n with
 // InclusiveNamespaces "xs xsi", enveloped signature removed) that the Reference digests, and the
 // *wire form* that is sent: the same bytes with the ds:Signature after Issuer and the
 // `xmlns:rsa` / `xmlns:del` declarations vCenter puts on its conditions (exclusive c14n drops
 // them, so they do not change the digest). The wire form is one line, no whitespace nodes,
-// namespaces declared on the Assertion itself (contract section 6 items 1-4).
+// namespaces declared on the Assertion itself (docs/reference/wstrust.md §6.1-§6.4).
 //
 // xmlsec1 and our own verifier are the independent checks that what we write verifies; they are
 // run by the tests, never on this path.

@@ -5,7 +5,7 @@
 // transforms enveloped-signature + exc-c14n, KeyInfo/X509Data with the chain (leaf first), no Id
 // on Signature, Reference or KeyInfo; base64 without line breaks.
 //
-// Verification implements threats.md §2 before and after xmlsec runs:
+// Verification implements docs/reference/threats.md §2 before and after xmlsec runs:
 //   - the expected element has exactly one NCName ID (ID, Id, wsu:Id or xml:id), every ID value in
 //     the document is unique, and "#ID" resolves to the expected element;
 //   - exactly one ds:Signature, a direct child of the expected element; children SignedInfo,

@@ -1,8 +1,8 @@
 #pragma once
 // Same-document IDs. An ID attribute is `ID` or `Id` (no namespace), `wsu:Id` or `xml:id`; every
-// ID value must be unique in the whole document (threats.md §2 "Be strict about shape first"),
-// and Sigil only accepts values that are NCNames, so "#value" is always a bare-name reference and
-// never an XPointer expression.
+// ID value must be unique in the whole document (docs/reference/threats.md §2.2 "Be strict about
+// shape first"), and Sigil only accepts values that are NCNames, so "#value" is always a bare-name
+// reference and never an XPointer expression.
 //
 // Thread-safety: register_ids() writes the document's ID table; one thread per document.
 

@@ -1,6 +1,6 @@
 #pragma once
 // The one parser for untrusted XML (requests, tokens presented to us). It implements the parser
-// rules of threats.md §2 ("one parse, one tree"):
+// rules of docs/reference/threats.md §2.1 ("One parse, one tree"):
 //   - the size limit is checked before any parsing;
 //   - any DOCTYPE is refused before a single entity can be declared or expanded (a byte scan for
 //     "<!DOCTYPE" plus SAX internal/external-subset hooks that stop the parser);

@@ -57,7 +57,8 @@ int usage_error(const Program& program, std::string_view message, std::FILE* err
 int failure(const Program& program, const Error& error, std::FILE* err = stderr);
 
 /// The body of every binary's main(): runs `run`, and turns an exception that escaped it (a bug;
-/// STYLE.md section 3 makes main one of the three places that catch) into one line and exit 1.
+/// docs/reference/style.md §3 makes main one of the three places that catch) into one line
+/// and exit 1.
 int run_main(const Program& program, int (*run)(int, char**), int argc, char** argv);
 
 }  // namespace sigil::service

@@ -1,6 +1,6 @@
 #pragma once
 // The settings every Sigil binary shares, bound once here so that sigil-sts, sigil-certmgr and
-// sigilctl spell them the same way (shared/reference/interface.md "Common settings"):
+// sigilctl spell them the same way (docs/reference/interface.md §2):
 //   LogConfig      --log-format text|json (SIGIL_LOG_FORMAT), --log-level (SIGIL_LOG_LEVEL)
 //   DataConfig     --db (SIGIL_DB), --home (SIGIL_HOME), --master-key-file (SIGIL_MASTER_KEY_FILE)
 //   ServiceConfig  --listen, --metrics-listen, --threads, --drain-timeout-ms and the main

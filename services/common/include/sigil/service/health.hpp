@@ -9,8 +9,9 @@
 //                 cheap in-memory checks evaluated on every probe.
 //   GET /metrics  Registry::expose(), text/plain; version=0.0.4
 //
-// Degraded mode (STYLE.md §3/§8): losing the database logs `event=readiness.changed ready=false`
-// at warn once per transition, sets gauge sigil_ready to 0 and counts
+// Degraded mode (docs/reference/style.md §3, §8): losing the database logs
+// `event=readiness.changed ready=false` at warn once per transition, sets gauge sigil_ready to 0
+// and counts
 // sigil_readiness_failures_total{check="database"} on every failed check.
 //
 // Thread-safety: check() may run concurrently from any connection coroutine.

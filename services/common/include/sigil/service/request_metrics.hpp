@@ -1,6 +1,6 @@
 #pragma once
-// The metrics side of http::ServerObserver: common/http does not know common/metrics (STYLE.md
-// §2), so the services connect the two here.
+// The metrics side of http::ServerObserver: common/http does not know common/metrics
+// (docs/reference/style.md §2), so the services connect the two here.
 //   sigil_request_duration_seconds{endpoint}       histogram; endpoint = route pattern,
 //                                                  "unmatched" (404/405) or "rejected" (4xx
 //                                                  before routing)

@@ -1,5 +1,5 @@
 // Principal helpers: login-name forms, UPN and group spelling, and the token's attributes in
-// vCenter's order (wstrust-contract.md §3.3). Pure functions; no database.
+// vCenter's order (docs/reference/wstrust.md §3.3). Pure functions; no database.
 
 #include "sts/identity/principal.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// A real sigil-sts over HTTPS for attack tests (threats.md): one process per
+// A real sigil-sts over HTTPS for attack tests (docs/reference/threats.md): one process per
 // suite, started with
 // `--client-cert optional` against the harness PostgreSQL, tenant vsphere.local
 // with a few password users and a solution user (svc, in ActAsUsers) whose key

@@ -1,4 +1,4 @@
-// Parser and HTTP attacks (threats.md §1 classes 8 and 12) sent over HTTPS to a running
+// Parser and HTTP attacks (docs/reference/threats.md §1.8, §1.12) sent over HTTPS to a running
 // sigil-sts, beyond the DOCTYPE/XXE and Content-Length cases of wstrust_faults_test.cpp: entity
 // bombs, parameter and undeclared entities, XInclude, depth and node-count limits inside a token
 // in Validate, and an oversize chunked body. Each gets its fault (or 413), nothing validates or

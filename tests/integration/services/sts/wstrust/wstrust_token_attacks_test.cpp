@@ -1,4 +1,4 @@
-// Attacks on the tokens a client presents (threats.md §1 classes 1-5 and 10),
+// Attacks on the tokens a client presents (docs/reference/threats.md §1.1-§1.5, §1.10),
 // sent over HTTPS to a running sigil-sts: each forged, wrapped, split,
 // unsigned, foreign-signed, SHA-1 or expired token is refused by Validate
 // (status invalid), by Renew's RenewTarget, by token-by-token and by ActAs,
@@ -289,7 +289,7 @@ TEST_F(TokenAttacks, CommentOrCdataInNameIdNeverNamesAnotherSubject) {
   std::string delegatable = bearer_token("admin.eve", true);
   ASSERT_NE(hok.find(">admin.eve@VSPHERE.LOCAL<"), std::string::npos) << hok;
   // A comment inside NameID: the signature holds, the claim reader refuses the
-  // split text, and a badly shaped token is a bad security token (contract §4).
+  // split text, and a badly shaped token is a bad security token (docs/reference/wstrust.md §4).
   expect_refused_everywhere(replace_once(hok, "admin.eve@", "admin<!---->.eve@"),
                             replace_once(delegatable, "admin.eve@", "admin<!---->.eve@"),
                             "InvalidSecurity");

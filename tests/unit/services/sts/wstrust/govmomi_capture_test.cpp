@@ -1,8 +1,8 @@
 // Requests captured from the real govmomi 0.24.2 sts client (Debian golang-github-vmware-
 // govmomi-dev; data/govmomi-0.24/capture.go.txt): they parse, and the signed ones verify. The
-// ActAs and Renew captures carry a token in the shape of contract §3.3, which govmomi digests
-// through its own re-serialisation (Assertion.C14N); that they verify with plain exc-c14n shows
-// the shape survives the round trip (contract §6.1).
+// ActAs and Renew captures carry a token in the shape of docs/reference/wstrust.md §3.3, which
+// govmomi digests through its own re-serialisation (Assertion.C14N); that they verify with plain
+// exc-c14n shows the shape survives the round trip (docs/reference/wstrust.md §6.1).
 #include <chrono>
 #include <fstream>
 #include <sstream>

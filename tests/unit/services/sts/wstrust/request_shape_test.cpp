@@ -1,5 +1,5 @@
 // parse_request refusals: parser attacks, shape violations and unsupported requests, each with
-// its precise Errc (threats.md §2 "Be strict about shape first").
+// its precise Errc (docs/reference/threats.md §2.2 "Be strict about shape first").
 #include <gtest/gtest.h>
 
 #include "sts/wstrust/request.hpp"

@@ -1,4 +1,5 @@
-// issue_response / renew_response / validate_response: the exact bytes of contract §3 and §6.
+// issue_response / renew_response / validate_response: the exact bytes of
+// docs/reference/wstrust.md §3 and §6.
 #include "sts/wstrust/response.hpp"
 
 #include <gtest/gtest.h>

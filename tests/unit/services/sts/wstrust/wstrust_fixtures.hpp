@@ -1,5 +1,5 @@
 #pragma once
-// RST requests byte for byte in the shapes the clients send (wstrust-contract.md §2):
+// RST requests byte for byte in the shapes the clients send (docs/reference/wstrust.md §2):
 //   py_*  pyVmomi 7.0 pyVim/sso.py. Bearer requests are its `_canonicalize` output (exc-c14n
 //         with blank text removed, so empty elements are start/end pairs); signed requests are
 //         lxml re-serialisations of that (empty elements self-closed), with the ds:Signature
@@ -37,7 +37,8 @@ inline constexpr std::string_view kLifeCreated = "2026-01-02T10:00:00.123Z";
 inline constexpr std::string_view kLifeExpires = "2026-01-02T10:10:00.123Z";
 inline constexpr std::string_view kGoXmlHeader = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
-/// A one-line assertion in the shape of contract §3.3 (its own signature is not checked here).
+/// A one-line assertion in the shape of docs/reference/wstrust.md §3.3 (its own signature is not
+/// checked here).
 inline std::string test_assertion(std::string_view id) {
   return cat({R"(<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" )",
               R"(xmlns:xs="http://www.w3.org/2001/XMLSchema" )",
