@@ -1,6 +1,7 @@
-// The docs name only what exists: every metric named in docs/*.md and README.md is exported
-// on /metrics by a running sigil-sts or sigil-certmgr, and every `sigilctl VERB [SUBVERB]`
-// they show is listed by `sigilctl --help` (and the subverb by `sigilctl VERB --help`).
+// The docs name only what exists: every metric named in docs/ (docs/reference/ too) and
+// README.md is exported on /metrics by a running sigil-sts or sigil-certmgr, and every
+// `sigilctl VERB [SUBVERB]` they show is listed by `sigilctl --help` (and the subverb by
+// `sigilctl VERB --help`).
 //
 // How the docs mark names (docs/metrics.md says so too):
 //   - a metric is a `sigil_...` name inside backticks or a fenced code block; names of other
@@ -49,7 +50,7 @@ using Mentions = std::map<std::string, std::vector<std::string>>;
 
 std::vector<fs::path> doc_files() {
   std::vector<fs::path> out{fs::path(SIGIL_SOURCE_DIR) / "README.md"};
-  for (const auto& e : fs::directory_iterator(fs::path(SIGIL_SOURCE_DIR) / "docs")) {
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(SIGIL_SOURCE_DIR) / "docs")) {
     if (e.path().extension() == ".md") out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
