@@ -14,7 +14,7 @@
 #include "sigil/db/tenant_policy.hpp"
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 
 namespace sigil::ctl {
 namespace {
@@ -45,7 +45,7 @@ int create(const SigilctlConfig& cfg, const std::string& name, std::FILE* out, s
           }
         }
         SIGIL_TRY(db::NewSigningKey key,
-                  certmgr::ca::new_signing_key(tx, *mk, clock, certmgr::ca::CaOptions{}, row.name,
+                  ca::new_signing_key(tx, *mk, clock, ca::CaOptions{}, row.name,
                                                row.id, crypto::KeyType::kRsa2048,
                                                kSigningKeyValidity));
         SIGIL_TRY(db::KeySetChange change,

@@ -8,7 +8,7 @@
 #include "certmgr/admin/json_body.hpp"
 #include "certmgr/admin/views.hpp"
 #include "certmgr/app.hpp"
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"

@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"

@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 
 #include "sigil/base/clock.hpp"
 #include "sigil/base/result.hpp"

@@ -39,7 +39,7 @@
 
 #include <pqxx/dbtransaction>
 
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 #include "certmgr/tls/self_signed.hpp"
 #include "sigil/base/clock.hpp"
 #include "sigil/base/log.hpp"

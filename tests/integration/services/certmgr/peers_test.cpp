@@ -17,7 +17,7 @@
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 #include "certmgr/peers/change_record.hpp"
 #include "certmgr/peers/peer_trust.hpp"
 #include "peer_deployment.hpp"
@@ -268,7 +268,7 @@ crypto::X509Ptr client_cert_from(PeerDeployment& d, EVP_PKEY* key) {
   auto mk = crypto::load_master_key(d.path("master.key"));
   EXPECT_TRUE(mk);
   auto ca_key = crypto::open_private_key(*mk, row[1].as<std::string>(),
-                                         certmgr::ca::ca_key_aad(row[2].as<std::string>()));
+                                         ca::ca_key_aad(row[2].as<std::string>()));
   EXPECT_TRUE(ca_key);
   auto ca = crypto::parse_certificate_pem(row[0].as<std::string>());
   crypto::CertRequest req;

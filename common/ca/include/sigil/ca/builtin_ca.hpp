@@ -30,7 +30,7 @@
 #include "sigil/crypto/keys.hpp"
 #include "sigil/db/signing_key_store.hpp"
 
-namespace sigil::certmgr::ca {
+namespace sigil::ca {
 
 /// Certificates start this long before they are issued (clocks differ).
 inline constexpr std::chrono::minutes kBackdate{10};
@@ -92,4 +92,4 @@ Result<db::NewSigningKey> new_signing_key(pqxx::dbtransaction& tx,
                                           std::string_view tenant, std::int64_t tenant_id,
                                           crypto::KeyType key_type, std::chrono::hours validity);
 
-}  // namespace sigil::certmgr::ca
+}  // namespace sigil::ca

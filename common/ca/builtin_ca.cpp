@@ -1,4 +1,4 @@
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"
@@ -7,7 +7,7 @@
 
 #include <array>
 
-namespace sigil::certmgr::ca {
+namespace sigil::ca {
 namespace {
 
 struct Encoded {
@@ -142,4 +142,4 @@ Result<db::NewSigningKey> new_signing_key(pqxx::dbtransaction& tx,
   return db::new_signing_key(sealed, db::SigningKeySource::kBuiltinCa, tenant_id);
 }
 
-}  // namespace sigil::certmgr::ca
+}  // namespace sigil::ca

@@ -1,7 +1,7 @@
 // The built-in CA against a real PostgreSQL: created once (also by two processes' worth of
 // concurrent transactions), sealed at rest, reopened, and issuing signing certificates that chain
 // to it.
-#include "certmgr/ca/builtin_ca.hpp"
+#include "sigil/ca/builtin_ca.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "sigil/db/transact.hpp"
 #include "sigil/testing/pg_environment.hpp"
 
-namespace sigil::certmgr::ca {
+namespace sigil::ca {
 namespace {
 
 using namespace std::chrono_literals;
@@ -141,4 +141,4 @@ TEST_F(BuiltinCaTest, SigningCertificateNeverOutlivesTheCa) {
 }
 
 }  // namespace
-}  // namespace sigil::certmgr::ca
+}  // namespace sigil::ca
