@@ -170,7 +170,7 @@ Result<void> read_attributes(const xmlNode* stmt, AssertionSpec& out) {
       if (out.chain_not_on_or_after || attribute.values.size() != 1) {
         return shape("ChainNotOnOrAfter");
       }
-      SIGIL_TRY(out.chain_not_on_or_after, parse_time(attribute.values.front()));
+      SIGIL_TRY(out.chain_not_on_or_after, parse_saml_time(attribute.values.front()));
       continue;
     }
     out.attributes.push_back(std::move(attribute));

@@ -254,6 +254,18 @@ Result<AdminActor> AdminAuthenticator::by_token(std::string_view credential, X50
     return fail(Errc::kAuthFailed, "the token's subject is unknown or disabled");
   }
   if (!has_group(account.groups, kAdminGroup)) return not_admin(claims.subject_upn, t.name);
+  if (claims.confirmation_upn) {
+    // A delegated token: the solution user holding it must still exist, be enabled and be
+    // allowed to act for others; removing it from ActAsUsers revokes its admin access at once.
+    const auto [holder_name, holder_domain] = split_upn(*claims.confirmation_upn);
+    SIGIL_TRY(Account holder, load_account(pool_, t.id, holder_name, true));
+    if (!equal_ignoring_ascii_case(holder_domain, t.name) || !holder.found || holder.disabled ||
+        !has_group(holder.groups, kActAsGroup)) {
+      return fail(Errc::kAuthFailed, "the solution user holding this delegated token (" +
+                                         *claims.confirmation_upn + ") may no longer act as " +
+                                         claims.subject_upn);
+    }
+  }
   AdminActor actor;
   actor.actor = token_actor(claims);
   actor.method = "token";

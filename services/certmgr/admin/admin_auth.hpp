@@ -41,6 +41,9 @@
 namespace sigil::certmgr::admin {
 
 inline constexpr std::string_view kAdminGroup = "Administrators";
+/// The group a solution user needs to act for others (docs/delegation.md); certmgr checks it
+/// for the holder of a delegated admin token, as sts does when such a token is renewed.
+inline constexpr std::string_view kActAsGroup = "ActAsUsers";
 /// The audience an admin token may name (docs/admin-api.md "Authentication").
 inline constexpr std::string_view kAdminAudience = "urn:sigil:certmgr:admin";
 

@@ -230,6 +230,8 @@ Result<std::optional<TimePoint>> TokenCore::derive(const TokenContext& ctx, Issu
   if (in.act_as) {
     const saml::AssertionSpec& source = in.act_as->claims;
     SIGIL_TRY_VOID(check_may_act_as(ctx, auth));
+    // An already delegated source: its holder must still be allowed to act, as for renewal.
+    SIGIL_TRY_VOID(check_holder_may_still_act(ctx, source));
     SIGIL_TRY(d, derive_act_as(source, req, auth.subject.upn, ctx.now));
     SIGIL_TRY(subject, reread_subject(ctx, source));
     auth.method = source.authn_method;

@@ -24,17 +24,21 @@ Result<Validity> grant_validity(const std::optional<RequestedLifetime>& requeste
   return Validity{start, end};
 }
 
+std::optional<TimePoint> chain_cap_of(const saml::AssertionSpec& source) {
+  if (source.chain_not_on_or_after) return source.chain_not_on_or_after;
+  if (!source.delegates.empty() || source.confirmation_upn) return source.not_on_or_after;
+  return std::nullopt;
+}
+
 TimePoint chain_end(const saml::AssertionSpec& source) {
-  if (source.chain_not_on_or_after && *source.chain_not_on_or_after < source.not_on_or_after) {
-    return *source.chain_not_on_or_after;
-  }
-  return source.not_on_or_after;
+  const std::optional<TimePoint> cap = chain_cap_of(source);
+  return cap && *cap < source.not_on_or_after ? *cap : source.not_on_or_after;
 }
 
 Derivation derive_by_token(const saml::AssertionSpec& source, const DerivationRequest& req) {
   Derivation d;
   d.cap = chain_end(source);
-  d.chain_cap = source.chain_not_on_or_after;
+  d.chain_cap = chain_cap_of(source);
   d.renew_count = req.renewable ? std::min(source.renew_count, req.max_renew_count) : 0;
   d.proxy_count = req.delegatable ? std::min(source.proxy_count, req.max_delegation_count) : 0;
   d.delegates = source.delegates;
@@ -65,8 +69,8 @@ Result<Derivation> derive_renewal(const saml::AssertionSpec& source,
     return fail(Errc::kUnableToRenew, "the token may not be renewed any more");
   }
   Derivation d;
-  d.cap = source.chain_not_on_or_after;
-  d.chain_cap = source.chain_not_on_or_after;
+  d.cap = chain_cap_of(source);
+  d.chain_cap = d.cap;
   d.renew_count = std::min(source.renew_count - 1, req.max_renew_count);
   d.proxy_count = std::min(source.proxy_count, req.max_delegation_count);
   d.delegates = source.delegates;

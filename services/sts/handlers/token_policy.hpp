@@ -69,6 +69,11 @@ struct Derivation {
   std::optional<std::string> confirmation_upn;  ///< the acting solution user, if delegated
 };
 
+/// The source's chain cap. A delegated token (delegates or an acting solution user) without
+/// one — issued before tokens carried the cap, or by a replica that did not write it yet — is
+/// capped at its own NotOnOrAfter, so it can never be laundered into a first-hand token.
+std::optional<TimePoint> chain_cap_of(const saml::AssertionSpec& source);
+
 /// The end of the source token's chain: its NotOnOrAfter, or its chain cap when earlier.
 TimePoint chain_end(const saml::AssertionSpec& source);
 

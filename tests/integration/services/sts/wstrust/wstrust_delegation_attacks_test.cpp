@@ -347,6 +347,15 @@ TEST_F(DelegationAttacks, CertmgrAuditsTheWholeDelegationChain) {
             std::string::npos)
       << audit;
   EXPECT_NE(audit.find("signing-key.add"), std::string::npos) << audit;
+
+  // Taken out of ActAsUsers, the holder loses the administrator's rights at once, although
+  // the delegated token itself is still valid; back in, it has them again.
+  ASSERT_EQ(ctl({"solution-user", "group", "remove", "svc", "ActAsUsers"}).exit_code, 0);
+  const std::string revoked = call(delegated, true, "GET", "/whoami");
+  EXPECT_NE(revoked.find("\n401"), std::string::npos) << revoked;
+  EXPECT_NE(revoked.find("may no longer act"), std::string::npos) << revoked;
+  ASSERT_EQ(ctl({"solution-user", "group", "add", "svc", "ActAsUsers"}).exit_code, 0);
+  EXPECT_NE(call(delegated, true, "GET", "/whoami").find("\n200"), std::string::npos);
 }
 
 }  // namespace

@@ -177,6 +177,36 @@ TEST(TokenDerivation, RenewalOfADirectTokenExtendsButSpendsARenewal) {
   EXPECT_EQ(none.error().code, Errc::kUnableToRenew);
 }
 
+// A delegated token without a chain cap (issued before tokens carried one, or by a replica not
+// yet upgraded) must not count as first-hand: renewed or exchanged, it would come back with the
+// tenant's full lifetime and no cap, again and again.
+TEST(TokenDerivation, ADelegatedTokenWithoutACapIsCappedAtItsOwnEnd) {
+  saml::AssertionSpec old = delegated_source();
+  old.chain_not_on_or_after.reset();
+  EXPECT_EQ(chain_cap_of(old), kNow + minutes{5});
+  auto renewed = derive_renewal(old, everything());
+  ASSERT_TRUE(renewed) << renewed.error();
+  EXPECT_EQ(renewed->cap, kNow + minutes{5});
+  EXPECT_EQ(renewed->chain_cap, kNow + minutes{5});
+  auto v = grant_validity(std::nullopt, kNow + minutes{1}, hours{24 * 30}, renewed->cap);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->not_on_or_after, floor<milliseconds>(kNow + minutes{5}));
+  Derivation exchanged = derive_by_token(old, everything());
+  EXPECT_EQ(exchanged.cap, kNow + minutes{5});
+  EXPECT_EQ(exchanged.chain_cap, kNow + minutes{5});
+  // Either mark of delegation is enough.
+  saml::AssertionSpec only_delegates = old;
+  only_delegates.confirmation_upn.reset();
+  EXPECT_EQ(chain_cap_of(only_delegates), kNow + minutes{5});
+  saml::AssertionSpec only_actor = old;
+  only_actor.delegates.clear();
+  EXPECT_EQ(chain_cap_of(only_actor), kNow + minutes{5});
+  // A first-hand token has no cap.
+  saml::AssertionSpec direct;
+  direct.not_on_or_after = kNow + hours{1};
+  EXPECT_FALSE(chain_cap_of(direct));
+}
+
 TEST(TokenDerivation, TheChainEndIsTheEarlierOfTokenEndAndCap) {
   saml::AssertionSpec s;
   s.not_on_or_after = kNow + hours{1};
