@@ -19,13 +19,15 @@ void bind_security_options(config::OptionSet& options, StsConfig* cfg) {
                   &cfg->wss.timestamp_max_age_s, 1, 3600);
   options.add_int({"wss.replay_cache_entries", "--wss-replay-cache-entries",
                    "SIGIL_STS_WSS_REPLAY_CACHE_ENTRIES", "N",
-                   "signed requests remembered per replica to refuse replays (about 150 bytes "
-                   "each); when full, new signed requests are refused until entries expire"},
+                   "signed requests remembered per replica to refuse replays (about 160 bytes "
+                   "each); one signer may hold 1/16 of them; a signer at its share, or anyone "
+                   "when the cache is full, is refused until entries expire"},
                   &cfg->wss.replay_cache_entries, 1000, 10'000'000);
   options.add_int({"login.attempts_burst", "--login-attempts-burst",
                    "SIGIL_STS_LOGIN_ATTEMPTS_BURST", "N",
                    "password attempts a client address may make at once before it is throttled "
-                   "(HTTP 429 / wst:RequestFailed, no scrypt)"},
+                   "(HTTP 429 / wst:RequestFailed, no scrypt); its IPv6 /48 or IPv4 /24 may "
+                   "make 8 times as many, and regains 8 times as many a minute"},
                   &cfg->login.attempts_burst, 1, 100'000);
   options.add_int({"login.attempts_per_minute", "--login-attempts-per-minute",
                    "SIGIL_STS_LOGIN_ATTEMPTS_PER_MINUTE", "N",

@@ -31,6 +31,18 @@ std::string_view reason_of(const Error& e) {
   return d.substr(kPrefix.size());
 }
 
+// Who signed the request, for the replay cache's quota: the holder of a holder-of-key token
+// presented as the credential (its last delegate, else its subject), else the authenticated
+// principal.
+std::string_view signer_of(const saml::AssertionSpec& token) {
+  return token.confirmation_upn ? std::string_view(*token.confirmation_upn)
+                                : std::string_view(token.subject_upn);
+}
+
+std::string_view signer_of(const Authenticated& auth) {
+  return auth.source_token ? signer_of(*auth.source_token) : std::string_view(auth.subject.upn);
+}
+
 }  // namespace
 
 TokenService::TokenService(TokenCore& core, wstrust::ReplayCache& replay, const log::Logger& log,
@@ -106,7 +118,7 @@ Result<std::string> TokenService::issue(Context& ctx, X509* tls_cert) {
   SIGIL_TRY_VOID(check_timestamp(ctx, req.signature.has_value()));
   IssueInput in;
   SIGIL_TRY(in.auth, authenticate(ctx, tls_cert));
-  if (req.signature) SIGIL_TRY_VOID(remember_signature(ctx));
+  if (req.signature) SIGIL_TRY_VOID(remember_signature(ctx, signer_of(in.auth)));
   in.holder_of_key = req.key_type == wstrust::KeyType::kPublicKey;
   in.delegatable = req.delegatable.value_or(false);
   in.renewable = req.renewing && req.renewing->allow;
@@ -144,7 +156,7 @@ Result<std::string> TokenService::renew(Context& ctx) {
       X509_cmp(in.token.hok_certificate.get(), signer.certificate) != 0) {
     return fail(Errc::kUnableToRenew, "Renew must be signed with the token's own key");
   }
-  SIGIL_TRY_VOID(remember_signature(ctx));
+  SIGIL_TRY_VOID(remember_signature(ctx, signer_of(in.token.claims)));
   in.lifetime = requested_lifetime(req);
   SIGIL_TRY(IssuedToken t, core_.renew(ctx.core, std::move(in)));
   return wstrust::renew_response({t.assertion, t.not_before, t.not_on_or_after, t.renewable,
@@ -181,12 +193,13 @@ Result<void> TokenService::check_timestamp(const Context& ctx, bool required) {
   return checked;
 }
 
-Result<void> TokenService::remember_signature(const Context& ctx) {
+Result<void> TokenService::remember_signature(const Context& ctx, std::string_view signer) {
   const wstrust::Request& req = ctx.request;
   if (!req.timestamp) return fail(Errc::kSignatureInvalid, "a signed request needs a Timestamp");
   SIGIL_TRY(wstrust::ReplayKey key, wstrust::replay_key(req));
   const TimePoint until = wstrust::timestamp_acceptable_until(*req.timestamp, timestamp_policy(ctx));
-  switch (replay_.remember(key, until, ctx.core.now)) {
+  std::string_view reason = "replay_cache_full";
+  switch (replay_.remember(key, signer, until, ctx.core.now)) {
     case wstrust::ReplayVerdict::kFresh:
       return {};
     case wstrust::ReplayVerdict::kReplayed:
@@ -194,14 +207,21 @@ Result<void> TokenService::remember_signature(const Context& ctx) {
       return fail(Errc::kSignatureInvalid,
                   "this signed request was already accepted; sign every request afresh",
                   "reason=replayed");
+    case wstrust::ReplayVerdict::kSignerFull:
+      reason = "replay_signer_quota";
+      break;
     case wstrust::ReplayVerdict::kFull:
       break;
   }
-  count_refusal(ctx, "replay_cache_full");
-  log_.warn("wstrust.replay_cache_full",
-            {{"tenant", ctx.core.policy.name}, {"entries", replay_.max_entries()}});
+  count_refusal(ctx, reason);
+  log_.warn("wstrust.replay_cache_full", {{"tenant", ctx.core.policy.name},
+                                          {"signer", signer},
+                                          {"reason", reason},
+                                          {"signer_entries", replay_.entries_of(signer)},
+                                          {"max_per_signer", replay_.max_per_signer()},
+                                          {"entries", replay_.max_entries()}});
   return fail(Errc::kUnavailable, "too many signed requests at once; try again shortly",
-              "reason=replay_cache_full");
+              "reason=" + std::string(reason));
 }
 
 }  // namespace sigil::sts::handlers

@@ -22,12 +22,17 @@
 // A signed request is accepted once (docs/wstrust.md, "Timestamps and replay"): its Timestamp
 // must lie within the server's bounds (WsSecurityOptions, wstrust::check_timestamp), and once
 // the signer is authenticated the request's SignedInfo digest goes into the replica's
-// wstrust::ReplayCache; a digest already there is refused as wsse:InvalidSecurity, and a full
-// cache refuses as wst:RequestFailed (kUnavailable, warn log wstrust.replay_cache_full). Only
-// authenticated signers reach the cache, so nobody without a registered certificate or a valid
-// holder-of-key token can fill it. Refusals are counted in
-// sigil_wss_requests_refused_total{tenant,reason} (reason replayed | replay_cache_full |
-// inverted | window_too_long | future | expired | stale).
+// wstrust::ReplayCache; a digest already there is refused as wsse:InvalidSecurity. Each entry
+// counts against its signer, the UPN of whoever proved to hold the signing key: the solution
+// user of a registered certificate, the password user of govmomi's signed request (whose
+// certificate is self-made, so it names nobody), the holder of a holder-of-key token (its
+// last delegate, else its subject) for token by token and Renew. A signer at its quota, or a
+// full cache, is refused as wst:RequestFailed (kUnavailable, warn log
+// wstrust.replay_cache_full naming the signer). Only authenticated signers reach the cache,
+// so nobody without a registered certificate, a password or a valid holder-of-key token can
+// fill it, and one of them alone cannot fill it for the others. Refusals are counted in
+// sigil_wss_requests_refused_total{tenant,reason} (reason replayed | replay_signer_quota |
+// replay_cache_full | inverted | window_too_long | future | expired | stale).
 //
 // handle() returns the SOAP response body, or the Error to answer with as a fault. kNotFound
 // means an unknown tenant (HTTP 404, no fault).
@@ -80,8 +85,9 @@ class TokenService {
   wstrust::TimestampPolicy timestamp_policy(const Context& ctx) const;
   /// wstrust::check_timestamp with this server's bounds, refusals counted.
   Result<void> check_timestamp(const Context& ctx, bool required);
-  /// Records the verified, authenticated request signature; refuses a replay.
-  Result<void> remember_signature(const Context& ctx);
+  /// Records the verified request signature made by the authenticated `signer` (a UPN);
+  /// refuses a replay, and a signer or cache without room.
+  Result<void> remember_signature(const Context& ctx, std::string_view signer);
   void count_refusal(const Context& ctx, std::string_view reason);
 
   TokenCore& core_;

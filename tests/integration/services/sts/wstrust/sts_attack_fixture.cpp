@@ -17,6 +17,7 @@ using namespace std::chrono_literals;
 namespace ns = saml::ns;
 
 std::int64_t StsAttackTest::login_attempts_per_minute_ = 0;
+std::int64_t StsAttackTest::replay_cache_entries_ = 0;
 TempDir* StsAttackTest::dir_ = nullptr;
 std::string* StsAttackTest::db_ = nullptr;
 std::string* StsAttackTest::home_ = nullptr;
@@ -80,6 +81,10 @@ void StsAttackTest::SetUpTestSuite() {
   if (login_attempts_per_minute_ > 0) {
     args.insert(args.end(),
                 {"--login-attempts-per-minute", std::to_string(login_attempts_per_minute_)});
+  }
+  if (replay_cache_entries_ > 0) {
+    args.insert(args.end(),
+                {"--wss-replay-cache-entries", std::to_string(replay_cache_entries_)});
   }
   auto sts = RunningService::start(sts_binary(), args);
   ASSERT_TRUE(sts) << sts.error();

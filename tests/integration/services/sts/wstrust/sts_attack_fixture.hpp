@@ -122,6 +122,8 @@ class StsAttackTest : public ::testing::Test {
   /// When > 0, sts is started with --login-attempts-per-minute this (a derived suite sets it
   /// in its own SetUpTestSuite before calling this one's).
   static std::int64_t login_attempts_per_minute_;
+  /// When > 0, sts is started with --wss-replay-cache-entries this (set the same way).
+  static std::int64_t replay_cache_entries_;
 
   static TempDir* dir_;
   static std::string* db_;
