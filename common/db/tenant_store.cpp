@@ -3,6 +3,7 @@
 #include <pqxx/result>
 
 #include "json_text.hpp"
+#include "sigil/base/ascii.hpp"
 #include "sigil/db/audit_log.hpp"
 #include "sigil/db/errors.hpp"
 #include "time_sql.hpp"
@@ -109,9 +110,7 @@ bool is_valid_tenant_name(std::string_view name) noexcept {
 }
 
 Result<std::string> normalize_tenant_hostname(std::string_view given) {
-  std::string h;
-  h.reserve(given.size());
-  for (char c : given) h += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string h = ascii_lower(given);
   if (!h.empty() && h.back() == '.') h.pop_back();
   if (h.empty()) return unexpected(bad_hostname(given, "is empty"));
   if (h.size() > 253) return unexpected(bad_hostname(given, "is longer than 253 characters"));

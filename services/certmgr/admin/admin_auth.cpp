@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/signing_key_store.hpp"
@@ -20,15 +21,6 @@ namespace {
 
 // A base64 token larger than this is refused before decoding (a Sigil token is a few KiB).
 constexpr std::size_t kMaxTokenChars = 64 * 1024;
-
-bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 bool has_group(const std::vector<std::string>& groups, std::string_view group) {
   for (const auto& g : groups) {
