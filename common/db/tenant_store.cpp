@@ -4,6 +4,7 @@
 
 #include "json_text.hpp"
 #include "sigil/base/ascii.hpp"
+#include "sigil/base/dns_name.hpp"
 #include "sigil/db/audit_log.hpp"
 #include "sigil/db/errors.hpp"
 #include "time_sql.hpp"
@@ -37,16 +38,6 @@ TenantRow tenant_of(const pqxx::row& r) {
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool is_dns_label(std::string_view label) {
-  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-    return false;
-  }
-  for (char c : label) {
-    if (!is_alnum(c) && c != '-') return false;
-  }
-  return true;
 }
 
 Error bad_hostname(std::string_view given, std::string_view why) {
@@ -117,15 +108,9 @@ Result<std::string> normalize_tenant_hostname(std::string_view given) {
   if (h.front() == '*') {
     return unexpected(bad_hostname(given, "is a wildcard; a tenant hostname is one DNS name"));
   }
-  std::string_view rest = h;
-  for (;;) {
-    const auto dot = rest.find('.');
-    if (!is_dns_label(rest.substr(0, dot))) {
-      return unexpected(bad_hostname(
-          given, "is not a DNS name (dot-separated labels of 1-63 letters, digits and '-')"));
-    }
-    if (dot == std::string_view::npos) break;
-    rest.remove_prefix(dot + 1);
+  if (!is_dns_name(h)) {
+    return unexpected(bad_hostname(
+        given, "is not a DNS name (dot-separated labels of 1-63 letters, digits and '-')"));
   }
   return h;
 }

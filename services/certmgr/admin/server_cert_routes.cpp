@@ -14,6 +14,7 @@
 #include "certmgr/admin/views.hpp"
 #include "certmgr/tls/self_signed.hpp"
 #include "sigil/base/ascii.hpp"
+#include "sigil/base/dns_name.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"
@@ -45,18 +46,7 @@ Result<std::string> hostname_of(std::optional<std::string_view> given) {
   if (rest.find('.') == std::string_view::npos && rest.size() != h.size()) {
     return fail(Errc::kMalformedRequest, "'hostname' wildcard must cover a domain: *.example.com");
   }
-  while (true) {
-    const auto dot = rest.find('.');
-    const std::string_view label = rest.substr(0, dot);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
-        !std::all_of(label.begin(), label.end(), [](unsigned char c) {
-          return std::isalnum(c) != 0 || c == '-';
-        })) {
-      return fail(Errc::kMalformedRequest, std::string(what));
-    }
-    if (dot == std::string_view::npos) break;
-    rest.remove_prefix(dot + 1);
-  }
+  if (!is_dns_name_or_wildcard(h)) return fail(Errc::kMalformedRequest, std::string(what));
   return h;
 }
 
