@@ -13,6 +13,7 @@
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
 #include "sigil/db/user_store.hpp"
+#include "sigil/saml/issuer.hpp"
 #include "sigil/saml/names.hpp"
 #include "sigil/saml/validator.hpp"
 
@@ -200,7 +201,7 @@ Result<AdminAuthenticator::VerifiedToken> AdminAuthenticator::verify_token(
   }
   saml::ValidationPolicy policy;
   policy.clock_tolerance = std::chrono::seconds(out.tenant.policy.clock_tolerance_s);
-  policy.expected_issuer = "https://" + sts_hostname_ + "/websso/SAML2/Metadata/" + out.tenant.name;
+  policy.expected_issuer = saml::tenant_issuer(saml::issuer_base(sts_hostname_), out.tenant.name);
   // A token meant for another service is not an admin credential; one without an audience is.
   policy.audience = std::string(kAdminAudience);
   policy.accept_no_audience = true;
