@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "local_db.hpp"
+#include "sigil/base/ascii.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/password.hpp"
 #include "sigil/crypto/x509.hpp"
@@ -152,21 +153,12 @@ int solution_user_list(const SigilctlConfig& cfg, std::FILE* out, std::FILE* err
   return 0;
 }
 
-bool same_group(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // `groups` with `group` added (if absent) or removed (if present), ASCII case ignored.
 // kConflict when there is nothing to change, so that a typo does not pass silently.
 Result<std::vector<std::string>> change_group(std::vector<std::string> groups,
                                               const std::string& group, bool add) {
   auto at = std::find_if(groups.begin(), groups.end(),
-                         [&](const std::string& g) { return same_group(g, group); });
+                         [&](const std::string& g) { return equal_ignoring_ascii_case(g, group); });
   if (add && at != groups.end()) return fail(Errc::kConflict, "already in group " + group);
   if (!add && at == groups.end()) return fail(Errc::kNotFound, "not in group " + group);
   if (add) {

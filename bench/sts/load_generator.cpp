@@ -5,7 +5,6 @@
 #include <exception>
 #include <optional>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,17 +18,17 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "sigil/http/awaitable_io.hpp"
+
 namespace sigil::bench {
 namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
-using Token = net::as_tuple_t<net::use_awaitable_t<>>;
-using Executor = Token::executor_with_default<net::any_io_executor>;
-using TcpStream = beast::tcp_stream::rebind_executor<Executor>::other;
-using TlsStream = beast::ssl_stream<TcpStream>;
-using Timer = net::steady_timer::rebind_executor<Executor>::other;
+using http::TcpStream;
+using http::TlsStream;
+using http::Timer;
 using Steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 

@@ -2,19 +2,41 @@
 
 namespace sigil {
 
+namespace {
+
+// The character reference `c` is written as where `how` says, or nullptr to write `c` itself.
+const char* reference_for(char c, XmlEscaping how) noexcept {
+  const bool c14n_attribute = how == XmlEscaping::kC14nAttribute;
+  const bool attribute = c14n_attribute || how == XmlEscaping::kOneLineAttribute;
+  switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '\r': return "&#xD;";
+    case '>': return c14n_attribute ? nullptr : "&gt;";
+    case '"': return attribute ? "&quot;" : nullptr;
+    case '\n': return how == XmlEscaping::kC14nText ? nullptr : "&#xA;";
+    case '\t': return c14n_attribute ? "&#x9;" : nullptr;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+void append_xml_escaped(std::string& out, std::string_view text, XmlEscaping how) {
+  const bool one_line = how == XmlEscaping::kOneLineText || how == XmlEscaping::kOneLineAttribute;
+  for (char c : text) {
+    if (const char* reference = reference_for(c, how)) {
+      out += reference;
+    } else {
+      out += (one_line && static_cast<unsigned char>(c) < 0x20 && c != '\t') ? '?' : c;
+    }
+  }
+}
+
 std::string escape_xml_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\r': out += "&#xD;"; break;
-      case '\n': out += "&#xA;"; break;
-      default: out += (static_cast<unsigned char>(c) < 0x20 && c != '\t') ? '?' : c;
-    }
-  }
+  append_xml_escaped(out, text, XmlEscaping::kOneLineText);
   return out;
 }
 

@@ -8,36 +8,13 @@
 #include <openssl/asn1.h>
 #include <openssl/x509v3.h>
 
+#include "sigil/base/dns_name.hpp"
 #include "sigil/crypto/crypto_error.hpp"
 
 #include "bio_util.hpp"
 
 namespace sigil::crypto::detail {
 namespace {
-
-constexpr std::size_t kMaxDnsName = 253;
-
-bool valid_dns_label(std::string_view label) {
-  if (label.empty() || label.size() > 63) return false;
-  if (label.front() == '-' || label.back() == '-') return false;
-  for (char c : label) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool valid_dns_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxDnsName) return false;
-  if (name.starts_with("*.")) name.remove_prefix(2);  // a wildcard only as the whole first label
-  while (true) {
-    std::size_t dot = name.find('.');
-    if (!valid_dns_label(name.substr(0, dot))) return false;
-    if (dot == std::string_view::npos) return true;
-    name.remove_prefix(dot + 1);
-  }
-}
 
 bool valid_country(std::string_view c) {
   return c.size() == 2 && std::isalpha(static_cast<unsigned char>(c[0])) != 0 &&
@@ -88,7 +65,7 @@ Result<GeneralNamesPtr> build_dns_names(std::span<const std::string> dns_names) 
   GeneralNamesPtr names(GENERAL_NAMES_new());
   if (!names) return crypto_error("GENERAL_NAMES_new");
   for (const std::string& dns : dns_names) {
-    if (!valid_dns_name(dns)) {
+    if (!is_dns_name_or_wildcard(dns)) {
       return fail(Errc::kInvalidArgument, "invalid DNS name \"" + dns + "\"");
     }
     GeneralNamePtr name(a2i_GENERAL_NAME(nullptr, nullptr, nullptr, GEN_DNS, dns.c_str(), 0));

@@ -3,6 +3,8 @@
 #include <pqxx/result>
 
 #include "json_text.hpp"
+#include "sigil/base/ascii.hpp"
+#include "sigil/base/dns_name.hpp"
 #include "sigil/db/audit_log.hpp"
 #include "sigil/db/errors.hpp"
 #include "time_sql.hpp"
@@ -36,16 +38,6 @@ TenantRow tenant_of(const pqxx::row& r) {
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool is_dns_label(std::string_view label) {
-  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-    return false;
-  }
-  for (char c : label) {
-    if (!is_alnum(c) && c != '-') return false;
-  }
-  return true;
 }
 
 Error bad_hostname(std::string_view given, std::string_view why) {
@@ -109,24 +101,16 @@ bool is_valid_tenant_name(std::string_view name) noexcept {
 }
 
 Result<std::string> normalize_tenant_hostname(std::string_view given) {
-  std::string h;
-  h.reserve(given.size());
-  for (char c : given) h += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string h = ascii_lower(given);
   if (!h.empty() && h.back() == '.') h.pop_back();
   if (h.empty()) return unexpected(bad_hostname(given, "is empty"));
   if (h.size() > 253) return unexpected(bad_hostname(given, "is longer than 253 characters"));
   if (h.front() == '*') {
     return unexpected(bad_hostname(given, "is a wildcard; a tenant hostname is one DNS name"));
   }
-  std::string_view rest = h;
-  for (;;) {
-    const auto dot = rest.find('.');
-    if (!is_dns_label(rest.substr(0, dot))) {
-      return unexpected(bad_hostname(
-          given, "is not a DNS name (dot-separated labels of 1-63 letters, digits and '-')"));
-    }
-    if (dot == std::string_view::npos) break;
-    rest.remove_prefix(dot + 1);
+  if (!is_dns_name(h)) {
+    return unexpected(bad_hostname(
+        given, "is not a DNS name (dot-separated labels of 1-63 letters, digits and '-')"));
   }
   return h;
 }

@@ -7,7 +7,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -26,6 +25,7 @@
 #include "sigil/crypto/keys.hpp"
 #include "sigil/crypto/tls_context.hpp"
 #include "sigil/crypto/x509.hpp"
+#include "sigil/http/awaitable_io.hpp"
 
 namespace sigil::http {
 namespace {
@@ -33,11 +33,6 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
-using Token = net::as_tuple_t<net::use_awaitable_t<>>;
-using Executor = Token::executor_with_default<net::any_io_executor>;
-using Stream = beast::tcp_stream::rebind_executor<Executor>::other;
-using TlsStream = beast::ssl_stream<Stream>;
-using Resolver = net::ip::tcp::resolver::rebind_executor<Executor>::other;
 
 std::string where(const Url& url) {
   return url.host_port.host + ":" + std::to_string(url.host_port.port);
@@ -121,7 +116,7 @@ net::awaitable<Result<ClientResponse>> exchange(const ClientRequest& in, const U
                                                 net::ssl::context* tls) {
   auto deadline = std::chrono::steady_clock::now() + in.timeout;
   Resolver resolver(co_await net::this_coro::executor);
-  Stream stream(co_await net::this_coro::executor);
+  TcpStream stream(co_await net::this_coro::executor);
   stream.expires_at(deadline);
   auto [rec, results] =
       co_await resolver.async_resolve(url.host_port.host, std::to_string(url.host_port.port));

@@ -11,6 +11,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "server_state.hpp"
+#include "sigil/base/ascii.hpp"
 #include "sigil/http/error_mapping.hpp"
 
 namespace sigil::http::detail {
@@ -29,15 +30,6 @@ Response internal_error(ErrorStyle style) {
   return plain(bhttp::status::internal_server_error, "internal error");
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // RFC 9110 tchar.
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -48,7 +40,7 @@ bool is_tchar(char c) {
 bool is_known_coding(std::string_view token) {
   for (std::string_view known : {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress",
                                  "br", "zstd", "identity", "trailers"}) {
-    if (iequal(token, known)) return true;
+    if (equal_ignoring_ascii_case(token, known)) return true;
   }
   return false;
 }
@@ -63,7 +55,7 @@ std::string_view trim_spaces(std::string_view v) {
 // codings that exist, 400 for anything else.
 unsigned transfer_encoding_status(std::string_view value, std::string_view& reason) {
   value = trim_spaces(value);
-  if (iequal(value, "chunked")) return 0;
+  if (equal_ignoring_ascii_case(value, "chunked")) return 0;
   bool known = !value.empty();
   for (std::string_view rest = value; known;) {
     const std::size_t comma = rest.find(',');
@@ -181,7 +173,8 @@ unsigned check_framing(std::string_view raw, std::string_view& reason) {
       return 400;
     }
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !iequal(line.substr(0, colon), "transfer-encoding")) {
+    if (colon == std::string_view::npos ||
+        !equal_ignoring_ascii_case(line.substr(0, colon), "transfer-encoding")) {
       continue;  // Beast judges every other field
     }
     transfer_encoding = line.substr(colon + 1);

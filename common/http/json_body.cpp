@@ -6,6 +6,8 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
+#include "sigil/base/ascii.hpp"
+
 namespace sigil::http {
 namespace {
 
@@ -96,10 +98,7 @@ class FlatObjectHandler {
 bool is_json_media_type(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  std::string lower(type);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower == "application/json";
+  return equal_ignoring_ascii_case(type, "application/json");
 }
 
 std::string_view type_name(const JsonScalar& v) {

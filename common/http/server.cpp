@@ -282,7 +282,7 @@ Result<boost::asio::ip::tcp::endpoint> Server::listen(std::string_view host_port
   }
   SIGIL_TRY(HostPort hp, parse_host_port(host_port));
   SIGIL_TRY(auto endpoint, detail::resolve(st.runtime.io(), hp));
-  detail::Acceptor acceptor(detail::net::make_strand(st.runtime.io()));
+  Acceptor acceptor(detail::net::make_strand(st.runtime.io()));
   boost::system::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(detail::net::socket_base::reuse_address(true), ec);

@@ -1,7 +1,7 @@
 #pragma once
 // Private to common/http: the state a Server shares with its accept loop and connection
-// coroutines, the type aliases that make `as_tuple(use_awaitable)` the default token, and the
-// non-template helpers of the connection code.
+// coroutines, and the non-template helpers of the connection code. The stream and timer types,
+// with `as_tuple(use_awaitable)` as their default token, are in sigil/http/awaitable_io.hpp.
 //
 // Thread-safety: `mu` guards `connections`, the slot counts, `accepting` and `stopped`; `tls_mu`
 // guards `tls_context`; `stopping`, `open` and ConnectionBase::idle_since are atomic so a
@@ -21,7 +21,6 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,19 +28,13 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "sigil/http/awaitable_io.hpp"
 #include "sigil/http/server.hpp"
 
 namespace sigil::http::detail {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-
-using Token = net::as_tuple_t<net::use_awaitable_t<>>;
-using Executor = Token::executor_with_default<net::any_io_executor>;
-using TcpStream = beast::tcp_stream::rebind_executor<Executor>::other;
-using TlsStream = beast::ssl_stream<TcpStream>;
-using Acceptor = net::ip::tcp::acceptor::rebind_executor<Executor>::other;
-using Timer = net::steady_timer::rebind_executor<Executor>::other;
 
 // What the server needs to tell a connection; implemented per stream type (connection.hpp).
 // The on_* calls run on the connection's strand (the server posts them there). shared_from_this:

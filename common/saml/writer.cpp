@@ -2,7 +2,6 @@
 
 #include <openssl/ecdsa.h>
 
-#include "c14n_text.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/base/xml_text.hpp"
 #include "sigil/crypto/crypto_error.hpp"
@@ -12,9 +11,6 @@
 
 namespace sigil::saml {
 namespace {
-
-using detail::append_c14n_attr;
-using detail::append_c14n_text;
 
 // Which of the two forms (see writer.hpp) is being written.
 enum class Form { kDigest, kWire };
@@ -32,7 +28,7 @@ struct Element {
       out += ' ';
       out += k;
       out += "=\"";
-      append_c14n_attr(out, v);
+      append_xml_escaped(out, v, XmlEscaping::kC14nAttribute);
       out += '"';
     }
     out += '>';
@@ -50,7 +46,7 @@ void text_element(std::string& out, std::string_view name,
                   std::initializer_list<std::pair<std::string_view, std::string_view>> attrs,
                   std::string_view text) {
   Element e(out, name, attrs);
-  append_c14n_text(out, text);
+  append_xml_escaped(out, text, XmlEscaping::kC14nText);
 }
 
 std::string_view authn_class(AuthnMethod m) {

@@ -1,5 +1,6 @@
 #include "sts/app.hpp"
 
+#include "sigil/saml/issuer.hpp"
 #include "sigil/service/service_host.hpp"
 #include "sigil/service/tls_setup.hpp"
 #include "sts/handlers/wstrust_endpoint.hpp"
@@ -61,7 +62,7 @@ Result<std::unique_ptr<StsApp>> StsApp::create(const StsConfig& cfg, service::Se
     return key_cache->ready() ? std::string() : "signing key sets not loaded yet";
   });
   handlers::TokenCoreOptions options;
-  options.issuer_base = "https://" + cfg.tls.hostname;
+  options.issuer_base = saml::issuer_base(cfg.tls.hostname);
   app->core_ = std::make_unique<handlers::TokenCore>(
       *app->identity_, *app->key_cache_, app->clock_, log, host.registry(), std::move(options));
   handlers::WsSecurityOptions wss;

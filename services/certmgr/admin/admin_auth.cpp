@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/signing_key_store.hpp"
@@ -12,6 +13,7 @@
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"
 #include "sigil/db/user_store.hpp"
+#include "sigil/saml/issuer.hpp"
 #include "sigil/saml/names.hpp"
 #include "sigil/saml/validator.hpp"
 
@@ -20,15 +22,6 @@ namespace {
 
 // A base64 token larger than this is refused before decoding (a Sigil token is a few KiB).
 constexpr std::size_t kMaxTokenChars = 64 * 1024;
-
-bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 bool has_group(const std::vector<std::string>& groups, std::string_view group) {
   for (const auto& g : groups) {
@@ -208,7 +201,7 @@ Result<AdminAuthenticator::VerifiedToken> AdminAuthenticator::verify_token(
   }
   saml::ValidationPolicy policy;
   policy.clock_tolerance = std::chrono::seconds(out.tenant.policy.clock_tolerance_s);
-  policy.expected_issuer = "https://" + sts_hostname_ + "/websso/SAML2/Metadata/" + out.tenant.name;
+  policy.expected_issuer = saml::tenant_issuer(saml::issuer_base(sts_hostname_), out.tenant.name);
   // A token meant for another service is not an admin credential; one without an audience is.
   policy.audience = std::string(kAdminAudience);
   policy.accept_no_audience = true;

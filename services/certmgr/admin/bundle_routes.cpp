@@ -2,9 +2,6 @@
 
 #include "certmgr/admin/bundle_routes.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include <boost/json.hpp>
 
 #include "certmgr/admin/json_body.hpp"
@@ -13,6 +10,7 @@
 #include "certmgr/bundle/bundle_import.hpp"
 #include "certmgr/bundle/bundle_signature.hpp"
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/keys.hpp"
 #include "sigil/crypto/x509.hpp"
@@ -37,13 +35,6 @@ Reply reply_of(json::object body) {
   Reply r;
   r.body = std::move(body);
   return r;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 json::object signer_json(const bundle::Signer& s) {
@@ -258,7 +249,8 @@ Result<OpenedBundle> open_bundle(const AdminDeps& d, const http::Request& r,
   SIGIL_TRY(out.payload, bundle::parse_payload(env.payload));
   SIGIL_TRY_VOID(bundle::check_payload(out.payload));
   const std::string path_tenant(r.param("tenant"));
-  if (!d.auth->is_system_tenant(path_tenant) && lower(path_tenant) != lower(out.payload.tenant)) {
+  if (!d.auth->is_system_tenant(path_tenant) &&
+      !equal_ignoring_ascii_case(path_tenant, out.payload.tenant)) {
     return fail(Errc::kInvalidArgument, "the bundle is for tenant " + out.payload.tenant +
                                             ", not " + path_tenant + "; nothing imported");
   }

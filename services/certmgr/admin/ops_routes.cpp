@@ -6,6 +6,7 @@
 #include "certmgr/admin/json_body.hpp"
 #include "certmgr/admin/views.hpp"
 #include "certmgr/app.hpp"
+#include "sigil/base/ascii.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/db/alarm_store.hpp"
 #include "sigil/db/audit_log.hpp"
@@ -18,31 +19,19 @@ namespace {
 
 namespace json = boost::json;
 
-// ASCII case-insensitive equality (tenant names and hostnames).
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Which alarms an administrator of `tenant` sees: its tenant's own; of the deployment-wide
 // ones, the built-in CA's (it issues every tenant's signing certificates; its alarm names no
 // tenant) and the server certificates of its own hostnames. The system tenant's administrators
 // see every deployment-wide alarm. Never another tenant's alarms or hostnames.
 bool alarm_visible(const db::AlarmRow& row, std::string_view tenant, bool deployment_admin,
                    const std::vector<std::string>& own_hostnames) {
-  if (!row.tenant.empty()) return equal_ignoring_case(row.tenant, tenant);
+  if (!row.tenant.empty()) return equal_ignoring_ascii_case(row.tenant, tenant);
   if (deployment_admin || row.kind == "ca.expiry") return true;
   constexpr std::string_view kServerPrefix = "server-cert:";
   if (row.kind != "server-cert.expiry" || row.subject.rfind(kServerPrefix, 0) != 0) return false;
   const std::string_view hostname = std::string_view(row.subject).substr(kServerPrefix.size());
   for (const auto& own : own_hostnames) {
-    if (equal_ignoring_case(own, hostname)) return true;
+    if (equal_ignoring_ascii_case(own, hostname)) return true;
   }
   return false;
 }

@@ -2,23 +2,14 @@
 
 #include "certmgr/admin/server_cert_checks.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "certmgr/admin/server_cert_routes.hpp"
+#include "sigil/base/ascii.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/envelope.hpp"
 #include "sigil/crypto/keys.hpp"
 
 namespace sigil::certmgr::admin {
 namespace {
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& names) {
   std::string out;

@@ -13,6 +13,8 @@
 #include "certmgr/admin/server_cert_checks.hpp"
 #include "certmgr/admin/views.hpp"
 #include "certmgr/tls/self_signed.hpp"
+#include "sigil/base/ascii.hpp"
+#include "sigil/base/dns_name.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/keys.hpp"
@@ -30,17 +32,10 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxPem = 64 * 1024;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The hostname a request manages: '' (absent or empty) is the default certificate; otherwise a
 // DNS name or a wildcard `*.domain`, lower-cased.
 Result<std::string> hostname_of(std::optional<std::string_view> given) {
-  std::string h = lower(given.value_or(""));
+  std::string h = ascii_lower(given.value_or(""));
   if (h.empty()) return h;
   const std::string_view what =
       "'hostname' must be a DNS name (letters, digits, '-', dots) or *.domain, at most 253 "
@@ -51,18 +46,7 @@ Result<std::string> hostname_of(std::optional<std::string_view> given) {
   if (rest.find('.') == std::string_view::npos && rest.size() != h.size()) {
     return fail(Errc::kMalformedRequest, "'hostname' wildcard must cover a domain: *.example.com");
   }
-  while (true) {
-    const auto dot = rest.find('.');
-    const std::string_view label = rest.substr(0, dot);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
-        !std::all_of(label.begin(), label.end(), [](unsigned char c) {
-          return std::isalnum(c) != 0 || c == '-';
-        })) {
-      return fail(Errc::kMalformedRequest, std::string(what));
-    }
-    if (dot == std::string_view::npos) break;
-    rest.remove_prefix(dot + 1);
-  }
+  if (!is_dns_name_or_wildcard(h)) return fail(Errc::kMalformedRequest, std::string(what));
   return h;
 }
 
@@ -98,8 +82,8 @@ Result<Names> names_of(const AdminDeps& d, const JsonFields& f, const std::strin
   SIGIL_TRY(auto dns, f.string("dns_names", 4096));
   Names n;
   n.subject.common_name =
-      lower(cn.value_or(hostname.empty() ? std::string_view(d.cfg->tls.sts_hostname)
-                                         : std::string_view(hostname)));
+      ascii_lower(cn.value_or(hostname.empty() ? std::string_view(d.cfg->tls.sts_hostname)
+                                               : std::string_view(hostname)));
   if (n.subject.common_name.empty()) {
     return fail(Errc::kMalformedRequest, "field 'common_name' must not be empty");
   }
@@ -122,7 +106,7 @@ Result<Names> names_of(const AdminDeps& d, const JsonFields& f, const std::strin
       while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
       while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
       if (item.empty()) return fail(Errc::kMalformedRequest, "field 'dns_names' has an empty name");
-      n.dns_names.push_back(lower(item));
+      n.dns_names.push_back(ascii_lower(item));
     }
   } else {
     n.dns_names.push_back(n.subject.common_name);
@@ -189,8 +173,6 @@ Reply reply_of(json::object body) {
   return r;
 }
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
-
 // What a request may touch, decided before any work (authorize) and enforced again inside the
 // transaction that writes (enforce_scope).
 struct Scope {
@@ -252,7 +234,7 @@ Result<void> enforce_scope(pqxx::dbtransaction& tx, const AdminDeps& d, const Sc
 std::vector<std::string> names_in_scope(const std::string& hostname, const Names& names) {
   std::vector<std::string> out{hostname};
   auto add = [&out](const std::string& n) {
-    const std::string l = lower(n);
+    const std::string l = ascii_lower(n);
     if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
   };
   for (const auto& n : names.dns_names) add(n);
@@ -325,7 +307,7 @@ std::optional<std::string> tenant_scope_refusal(std::string_view actor_tenant,
            std::string(actor_tenant) + " may once it is one of " + std::string(actor_tenant) +
            "'s hostnames)";
   }
-  if (equal_ignoring_case(*owner, actor_tenant)) return std::nullopt;
+  if (equal_ignoring_ascii_case(*owner, actor_tenant)) return std::nullopt;
   return "hostname " + h + " belongs to tenant " + *owner + "; an administrator of tenant " +
          std::string(actor_tenant) + " may manage only " + std::string(actor_tenant) +
          "'s own hostnames (ask an administrator of " + *owner + " or of the system tenant " +

@@ -3,6 +3,7 @@
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/random.hpp"
 #include "sigil/crypto/x509.hpp"
+#include "sigil/saml/issuer.hpp"
 #include "sigil/saml/names.hpp"
 #include "sigil/saml/writer.hpp"
 #include "sts/identity/principal.hpp"
@@ -64,7 +65,7 @@ TokenCore::TokenCore(identity::IdentitySource& identity, KeyCache& keys, const C
       options_(std::move(options)) {}
 
 std::string TokenCore::issuer_for(std::string_view tenant) const {
-  return options_.issuer_base + "/websso/SAML2/Metadata/" + std::string(tenant);
+  return saml::tenant_issuer(options_.issuer_base, tenant);
 }
 
 Result<TokenContext> TokenCore::begin(std::string_view tenant, std::string_view protocol) {

@@ -7,6 +7,7 @@
 
 #include <pqxx/dbtransaction>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/crypto/password.hpp"
 #include "sigil/db/tenant_store.hpp"
 #include "sigil/db/transact.hpp"

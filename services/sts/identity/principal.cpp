@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/saml/names.hpp"
 
 namespace sigil::sts::identity {
 namespace {
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 saml::Attribute attribute(std::string_view friendly_name, std::string_view name,
@@ -21,12 +21,6 @@ saml::Attribute attribute(std::string_view friendly_name, std::string_view name,
 }
 
 }  // namespace
-
-bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
 
 std::vector<saml::Attribute> token_attributes(const Principal& principal) {
   std::vector<saml::Attribute> out;

@@ -60,7 +60,4 @@ struct LoginName {
 /// that itself contains '@' can still be given as "name@x@tenant" or "tenant\name@x".
 LoginName parse_login_name(std::string_view text);
 
-/// ASCII case-insensitive equality (tenant names are ASCII).
-bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept;
-
 }  // namespace sigil::sts::identity

@@ -6,6 +6,7 @@
 
 #include <pqxx/dbtransaction>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/tenant_store.hpp"

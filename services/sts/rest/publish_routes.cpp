@@ -31,13 +31,7 @@ struct Published {
 
 std::string escape_attribute(std::string_view text) {
   std::string out;
-  for (char c : escape_xml_text(text)) {
-    if (c == '"') {
-      out += "&quot;";
-    } else {
-      out += c;
-    }
-  }
+  append_xml_escaped(out, text, XmlEscaping::kOneLineAttribute);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "sigil/base/ascii.hpp"
+
 namespace sigil::sts::routing {
 namespace {
 
@@ -27,9 +29,7 @@ RoutingDecision misdirected(std::string reason, std::string message) {
 }  // namespace
 
 std::string normalize_name(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
-  for (char c : name) out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string out = ascii_lower(name);
   if (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }

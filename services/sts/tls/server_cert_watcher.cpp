@@ -1,12 +1,12 @@
 #include "sts/tls/server_cert_watcher.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/base/time_format.hpp"
 #include "sigil/crypto/x509.hpp"
 #include "sigil/db/server_cert_store.hpp"
@@ -45,13 +45,6 @@ Result<Built> build_context(const db::ServerCertRow& row, const crypto::MasterKe
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 constexpr auto kRetiredKeep = std::chrono::minutes(1);
 
 }  // namespace
@@ -63,7 +56,7 @@ struct ServerCertWatcher::SniContexts {
 
   // The exact hostname, else the wildcard one label up; nullptr: the default context.
   SSL_CTX* select(std::string_view server_name) {
-    std::string name = lower(server_name);
+    std::string name = ascii_lower(server_name);
     if (!name.empty() && name.back() == '.') name.pop_back();
     if (name.empty()) return nullptr;
     std::lock_guard lock(mutex);

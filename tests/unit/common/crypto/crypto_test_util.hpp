@@ -21,6 +21,7 @@
 
 #include <openssl/err.h>
 
+#include "sigil/base/ascii.hpp"
 #include "sigil/base/clock.hpp"
 #include "sigil/base/result.hpp"
 #include "sigil/crypto/keys.hpp"
@@ -108,11 +109,7 @@ inline std::string value_after(const std::string& output, std::string_view prefi
     std::size_t end = output.find('\n', pos);
     std::string line = output.substr(pos, end == std::string::npos ? end : end - pos);
     std::string head = line.substr(0, prefix.size());
-    bool match = head.size() == prefix.size() &&
-                 std::equal(head.begin(), head.end(), prefix.begin(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) ==
-                          std::tolower(static_cast<unsigned char>(b));
-                 });
+    const bool match = equal_ignoring_ascii_case(head, prefix);
     if (match && line.find('=') != std::string::npos) return line.substr(line.find('=') + 1);
     if (end == std::string::npos) break;
     pos = end + 1;

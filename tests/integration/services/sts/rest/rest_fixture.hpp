@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "service_process.hpp"
+#include "sigil/base/ascii.hpp"
 #include "sigil/crypto/encoding.hpp"
 #include "sigil/testing/pg_environment.hpp"
 #include "sigil/testing/process.hpp"
@@ -48,8 +49,7 @@ class StsRestFixture : public ::testing::Test {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         auto colon = line.find(':');
         if (colon == std::string::npos) continue;
-        std::string key = line.substr(0, colon);
-        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string key = ascii_lower(line.substr(0, colon));
         if (key == name) return line.substr(line.find_first_not_of(' ', colon + 1));
       }
       return "";
