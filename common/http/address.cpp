@@ -13,6 +13,22 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// An IPv4-mapped network (`::ffff:10.0.0.0/104`) becomes the IPv4 network it maps
+// (`10.0.0.0/8`), so that contains() compares it as IPv4 with a prefix of at most 32; a mapped
+// prefix shorter than 96 would reach beyond the mapped range and is refused.
+Result<Cidr> unmap_network(Cidr c, std::string_view text) {
+  if (!c.network.is_v6() || !c.network.to_v6().is_v4_mapped()) return c;
+  if (c.prefix < 96) {
+    return fail(Errc::kInvalidArgument,
+                "'" + std::string(text) +
+                    "' is an IPv4-mapped network with a prefix shorter than /96; write the IPv4 "
+                    "network instead (e.g. 10.0.0.0/8)");
+  }
+  c.network = ip::make_address_v4(ip::v4_mapped, c.network.to_v6());
+  c.prefix -= 96;
+  return c;
+}
+
 Result<Cidr> parse_cidr(std::string_view text) {
   const auto slash = text.find('/');
   boost::system::error_code ec;
@@ -30,11 +46,14 @@ Result<Cidr> parse_cidr(std::string_view text) {
     return fail(Errc::kInvalidArgument,
                 "'" + std::string(text) + "' is not an IP address or CIDR (e.g. 10.0.0.0/8)");
   }
-  return c;
+  return unmap_network(c, text);
 }
 
+// A prefix longer than the address never matches (parse_cidr never makes one; a Cidr built by
+// hand might).
 template <class Bytes>
 bool prefix_matches(const Bytes& a, const Bytes& b, unsigned prefix) {
+  if (prefix > a.size() * 8) return false;
   for (unsigned i = 0; i < prefix; ++i) {
     const unsigned mask = 0x80U >> (i % 8);
     if ((a[i / 8] & mask) != (b[i / 8] & mask)) return false;
@@ -132,15 +151,38 @@ Result<std::vector<Cidr>> parse_cidrs(std::string_view list) {
 
 bool contains(const std::vector<Cidr>& networks, const ip::address& address) {
   const ip::address a = unmapped(address);
-  for (const Cidr& n : networks) {
-    const ip::address net = unmapped(n.network);
-    if (net.is_v4() && a.is_v4()) {
-      if (prefix_matches(net.to_v4().to_bytes(), a.to_v4().to_bytes(), n.prefix)) return true;
-    } else if (net.is_v6() && a.is_v6()) {
-      if (prefix_matches(net.to_v6().to_bytes(), a.to_v6().to_bytes(), n.prefix)) return true;
+  for (const Cidr& given : networks) {
+    // parse_cidr has unmapped the network already; a Cidr built by hand may not have been.
+    auto n = unmap_network(given, "");
+    if (!n) continue;
+    if (n->network.is_v4() && a.is_v4()) {
+      if (prefix_matches(n->network.to_v4().to_bytes(), a.to_v4().to_bytes(), n->prefix)) {
+        return true;
+      }
+    } else if (n->network.is_v6() && a.is_v6()) {
+      if (prefix_matches(n->network.to_v6().to_bytes(), a.to_v6().to_bytes(), n->prefix)) {
+        return true;
+      }
     }
   }
   return false;
+}
+
+namespace {
+
+// The first `bits` bits of `a` (a multiple of 8), as "network/bits".
+std::string v6_prefix(const ip::address_v6& a, unsigned bits) {
+  ip::address_v6::bytes_type bytes = a.to_bytes();
+  for (unsigned i = bits / 8; i < bytes.size(); ++i) bytes[i] = 0;
+  return ip::address_v6(bytes).to_string() + "/" + std::to_string(bits);
+}
+
+}  // namespace
+
+ClientKeys client_keys(const ip::address& peer) {
+  const ip::address a = unmapped(peer);
+  if (a.is_v4()) return {a.to_string(), ""};
+  return {v6_prefix(a.to_v6(), 64), v6_prefix(a.to_v6(), 56)};
 }
 
 }  // namespace sigil::http

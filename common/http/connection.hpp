@@ -39,6 +39,12 @@ inline double seconds_since(Clock::time_point start) {
 template <class Stream>
 inline constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
+// What a connection waits on its client for (Connection::begin_wait).
+enum class Wait {
+  kIdle,     // the TLS handshake, or the first byte of the next request: may be shed
+  kRequest,  // the rest of a request it started, header or body: never shed, cut by pressure
+};
+
 template <class Stream>
 class Connection final : public ConnectionBase {
  public:
@@ -62,12 +68,12 @@ class Connection final : public ConnectionBase {
     close();
   }
   void on_pressure(std::chrono::milliseconds cap) override {
-    if (!idle || wait_deadline <= Clock::now() + cap) return;
+    if (!in_wait || wait_deadline <= Clock::now() + cap) return;
     // A pending read keeps the deadline it started with, so a timer of our own ends the wait.
     pressure_timer.expires_after(cap);
     pressure_timer.async_wait(
-        [self = shared_from_this(), this, epoch = idle_epoch](boost::system::error_code ec) {
-          if (ec || !idle || idle_epoch != epoch) return;
+        [self = shared_from_this(), this, epoch = wait_epoch](boost::system::error_code ec) {
+          if (ec || !in_wait || wait_epoch != epoch) return;
           pressure_closed = true;
           close();
         });
@@ -75,18 +81,25 @@ class Connection final : public ConnectionBase {
   void close() { beast::get_lowest_layer(stream).close(); }
   auto& lowest() { return beast::get_lowest_layer(stream); }
 
-  // Starts a wait on the client with the deadline `limit`; `cut`: shortened by pressure.
-  void begin_wait(std::chrono::milliseconds limit, bool cut = false) {
-    idle = true;
+  // Starts a wait on the client with the deadline `limit`; `cut`: shortened by pressure. An idle
+  // wait (handshake, before a request) may be shed and ends at once on stop(); a wait for the
+  // rest of a request (kRequest) is only cut by pressure.
+  void begin_wait(std::chrono::milliseconds limit, bool cut = false, Wait kind = Wait::kIdle) {
+    pressure_timer.cancel();  // a timer of the previous wait
+    in_wait = true;
+    idle = kind == Wait::kIdle;
     wait_cut = cut;
-    ++idle_epoch;
+    ++wait_epoch;
     wait_deadline = Clock::now() + limit;
-    idle_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    waiting.store(true);
+    if (idle) idle_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     lowest().expires_after(limit);
   }
   void end_wait() {
+    in_wait = false;
     idle = false;
     idle_since.store(kBusy, std::memory_order_relaxed);
+    waiting.store(false);
     pressure_timer.cancel();
   }
 
@@ -94,8 +107,9 @@ class Connection final : public ConnectionBase {
   std::string remote;
   net::ip::address address;
   Timer pressure_timer;
-  bool idle = false;            // waiting for the TLS handshake or the next request's first byte
-  std::uint64_t idle_epoch = 0;  // which wait a pressure timer belongs to
+  bool in_wait = false;  // waiting on the client: idle, or for the rest of a request
+  bool idle = false;     // waiting for the TLS handshake or the next request's first byte
+  std::uint64_t wait_epoch = 0;  // which wait a pressure timer belongs to
   Clock::time_point wait_deadline;
   bool wait_cut = false;        // the current wait's deadline was shortened by pressure
   bool stop_requested = false;  // graceful stop: no further request on this connection
@@ -108,9 +122,10 @@ class Connection final : public ConnectionBase {
 // Starts a wait on the client: `normal`, or pressure_timeout when under pressure and shorter.
 template <class Stream>
 void begin_client_wait(const ServerState& st, Connection<Stream>& c,
-                       std::chrono::milliseconds normal) {
+                       std::chrono::milliseconds normal, Wait kind = Wait::kIdle) {
+  c.waiting.store(true);  // before reading the pressure state (ConnectionBase::waiting)
   const std::chrono::milliseconds limit = st.client_wait(normal);
-  c.begin_wait(limit, limit < normal);
+  c.begin_wait(limit, limit < normal, kind);
 }
 
 // A wait on the client ended with `ec`: counts a deadline that pressure had shortened.
@@ -257,12 +272,15 @@ net::awaitable<bool> serve_one(ServerState& st, Connection<Stream>& c, beast::fl
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(st.limits.header_limit);
   parser.body_limit(st.limits.body_limit);
-  c.lowest().expires_after(st.client_wait(st.limits.header_timeout));
+  // The header and then the body each under their own deadline, both cut under pressure (also
+  // when pressure begins during the read): a slow request holds its slot for seconds at most.
+  begin_client_wait(st, c, st.limits.header_timeout, Wait::kRequest);
   std::size_t n = 0;
   boost::system::error_code ec = co_await read_raw_header(st, c, buffer);
   std::string_view refused;
   if (unsigned status = ec ? 0 : framing_status(buffer, refused); status != 0) {
     co_await bhttp::async_read_header(c.stream, buffer, parser);  // the request line, for the log
+    c.end_wait();
     co_await reject(st, c, status, refused, parser, start);
     co_return false;
   }
@@ -272,9 +290,11 @@ net::awaitable<bool> serve_one(ServerState& st, Connection<Stream>& c, beast::fl
     std::tie(ec, n) = co_await bhttp::async_write(c.stream, cont);
   }
   if (!ec) {
-    c.lowest().expires_after(st.limits.body_timeout);
+    begin_client_wait(st, c, st.limits.body_timeout, Wait::kRequest);
     std::tie(ec, n) = co_await bhttp::async_read(c.stream, buffer, parser);
   }
+  c.end_wait();
+  note_wait_end(st, c, ec);
   if (ec) {
     co_await reject(st, c, status_for_read_error(ec), ec.message(), parser, start);
     co_return false;

@@ -129,16 +129,6 @@ net::awaitable<void> accept_loop(std::shared_ptr<ServerState> st) {
 
 }  // namespace
 
-std::string address_key(const net::ip::address& peer) {
-  if (peer.is_v4()) return "v4:" + peer.to_string();
-  const net::ip::address_v6 v6 = peer.to_v6();
-  if (v6.is_v4_mapped()) {
-    return "v4:" + net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
-  }
-  const auto bytes = v6.to_bytes();
-  return "v6:" + std::string(bytes.begin(), bytes.begin() + 8);
-}
-
 std::size_t ServerState::pressure_at() const {
   const std::size_t at = limits.max_connections * std::min(limits.pressure_percent, 100U) / 100;
   return std::max<std::size_t>(at, 1);
@@ -166,8 +156,25 @@ void ServerState::uncount(ConnectionEntry& e) {
   e.counted = false;
   (e.reserved ? reserved_open : public_open) -= 1;
   open.store(public_open + reserved_open);
-  auto it = per_address.find(e.address_key);
-  if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+  for (const std::string* key : {&e.address_key, &e.site_key}) {
+    auto it = per_address.find(*key);
+    if (!key->empty() && it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
+}
+
+std::string_view ServerState::over_address_limit(const ConnectionEntry& e,
+                                                 const net::ip::address& peer) const {
+  const std::size_t per_limit = limits.max_connections_per_address;
+  if (per_limit == 0 || (address_limit_exempt && address_limit_exempt(peer))) return {};
+  auto held = [&](const std::string& key) {
+    auto it = per_address.find(key);
+    return it == per_address.end() ? std::size_t{0} : it->second;
+  };
+  if (held(e.address_key) >= per_limit) return kRefusedPerAddressLimit;
+  if (!e.site_key.empty() && held(e.site_key) >= per_limit * limits.ipv6_site_factor) {
+    return kRefusedPerSiteLimit;
+  }
+  return {};
 }
 
 std::unordered_map<std::uint64_t, ConnectionEntry>::iterator ServerState::pick_shed_victim(
@@ -195,17 +202,11 @@ std::unordered_map<std::uint64_t, ConnectionEntry>::iterator ServerState::pick_s
 
 Admission ServerState::admit(std::shared_ptr<ConnectionBase> c, const net::ip::address& peer) {
   Admission a;
+  ClientKeys keys = client_keys(peer);  // formatting, outside the lock
   std::lock_guard lock(mu);
   if (stopping.load()) return a;
-  ConnectionEntry e{std::move(c), address_key(peer)};
-  const std::size_t per_limit = limits.max_connections_per_address;
-  if (per_limit > 0 && !(address_limit_exempt && address_limit_exempt(peer))) {
-    auto it = per_address.find(e.address_key);
-    if (it != per_address.end() && it->second >= per_limit) {
-      a.refused = kRefusedPerAddressLimit;
-      return a;
-    }
-  }
+  ConnectionEntry e{std::move(c), std::move(keys.address), std::move(keys.site)};
+  if (a.refused = over_address_limit(e, peer); !a.refused.empty()) return a;
   const bool may_reserve =
       limits.reserved_connections > 0 && reserved_clients && reserved_clients(peer);
   if (public_open >= limits.max_connections) {
@@ -224,12 +225,13 @@ Admission ServerState::admit(std::shared_ptr<ConnectionBase> c, const net::ip::a
   (e.reserved ? reserved_open : public_open) += 1;
   open.store(public_open + reserved_open);
   per_address[e.address_key] += 1;
+  if (!e.site_key.empty()) per_address[e.site_key] += 1;
   a.reserved = e.reserved;
   a.id = next_id++;
   connections.emplace(*a.id, std::move(e));
   if (!was_pressed && under_pressure()) {
     for (const auto& [id, other] : connections) {
-      if (other.counted && other.conn->idle_since.load() != ConnectionBase::kBusy) {
+      if (other.counted && other.conn->waiting.load()) {
         a.pressed.push_back(other.conn);
       }
     }

@@ -55,12 +55,17 @@ class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
   // Since when (steady_clock ticks) the connection has been waiting on its client (handshake,
   // first byte of a request), or kBusy. Written on the strand, read by the admission code.
   std::atomic<std::int64_t> idle_since{kBusy};
+  // True while the connection waits on its client in any way that pressure cuts: idle as above,
+  // or reading a request's header or body. Set before the wait reads the pressure state, so
+  // either the wait sees pressure or admit() sees the wait and has it cut.
+  std::atomic<bool> waiting{false};
 };
 
 // One open connection as the admission code sees it.
 struct ConnectionEntry {
   std::shared_ptr<ConnectionBase> conn;
   std::string address_key;  // per-address accounting: IPv4 address, or IPv6 /64
+  std::string site_key;     // IPv6: the /56, counted against the site limit; IPv4: ""
   bool reserved = false;    // holds one of the reserved_connections slots
   bool counted = true;      // false once shed: its slot already went to another connection
 };
@@ -102,7 +107,8 @@ struct ServerState {
   mutable std::mutex mu;
   std::condition_variable cv;
   std::unordered_map<std::uint64_t, ConnectionEntry> connections;
-  std::unordered_map<std::string, std::size_t> per_address;  // counted connections only
+  // Counted connections only, by ConnectionEntry::address_key and (IPv6) site_key.
+  std::unordered_map<std::string, std::size_t> per_address;
   std::size_t public_open = 0;
   std::size_t reserved_open = 0;
   std::atomic<std::size_t> open{0};  // public_open + reserved_open, readable without the lock
@@ -120,7 +126,7 @@ struct ServerState {
   std::shared_ptr<net::ssl::context> current_tls_context() const;
 
   // From pressure_percent of max_connections on.
-  bool under_pressure() const { return open.load(std::memory_order_relaxed) >= pressure_at(); }
+  bool under_pressure() const { return open.load() >= pressure_at(); }
   std::size_t pressure_at() const;
   // The deadline for a wait on the client: `normal`, or pressure_timeout when that is shorter
   // and the listener is under pressure.
@@ -131,12 +137,11 @@ struct ServerState {
  private:
   // Under `mu`: gives up the slot of `e` (shed or closed).
   void uncount(ConnectionEntry& e);
+  // Under `mu`: the kRefused* reason when `e`'s address or IPv6 site holds its share, else "".
+  std::string_view over_address_limit(const ConnectionEntry& e, const net::ip::address& peer) const;
   // Under `mu`: the idle connection whose slot a newcomer may take, or connections.end().
   std::unordered_map<std::uint64_t, ConnectionEntry>::iterator pick_shed_victim(bool may_reserve);
 };
-
-// "v4:a.b.c.d" or the first 64 bits of an IPv6 address (an IPv4-mapped address counts as IPv4).
-std::string address_key(const net::ip::address& peer);
 
 // The answer to one request plus what the access log needs.
 struct Exchange {

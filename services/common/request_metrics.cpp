@@ -9,8 +9,9 @@ RequestMetrics::RequestMetrics(metrics::Registry& registry)
                                    {"endpoint"})),
       rejected_(registry.counter("sigil_http_connections_rejected_total",
                                  "Connections closed at accept: the listener was full "
-                                 "(connection_limit), the client address had its share "
-                                 "(per_address_limit), or the peer is not trusted "
+                                 "(connection_limit), the client address or its IPv6 /56 had "
+                                 "its share (per_address_limit, per_site_limit), or the peer "
+                                 "is not trusted "
                                  "(untrusted_peer).",
                                  {"listener", "reason"})),
       shed_(registry.counter("sigil_http_connections_shed_total",

@@ -69,7 +69,7 @@ int Flood::open(const std::string& source, int count) {
   return connected;
 }
 
-int Flood::open_busy_tls(const std::string& source, int count) {
+int Flood::open_busy_tls(const std::string& source, int count, const std::string& start) {
   int ready = 0;
   for (int i = 0; i < count; ++i) {
     auto c = std::make_unique<Conn>(io_, tls_);
@@ -80,8 +80,7 @@ int Flood::open_busy_tls(const std::string& source, int count) {
     c->stream.async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e) {
       ec = e;
       if (!e) {
-        static const std::string kFirstLine = "GET /healthz HTTP/1.1\r\n";
-        net::async_write(c->stream, net::buffer(kFirstLine),
+        net::async_write(c->stream, net::buffer(start),
                          [&](boost::system::error_code we, std::size_t) {
                            ec = we;
                            done = true;

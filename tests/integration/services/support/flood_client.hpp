@@ -33,10 +33,11 @@ class Flood {
   /// Opens `count` TCP connections from `source` that never send a byte. Returns how many
   /// connected (the kernel accepts them into the backlog even when the server will refuse them).
   int open(const std::string& source, int count);
-  /// Opens `count` connections from `source` that complete the TLS handshake and then send the
-  /// first line of a request and nothing more: busy connections a server must not shed. Returns
-  /// how many completed the handshake within 5 s each.
-  int open_busy_tls(const std::string& source, int count);
+  /// Opens `count` connections from `source` that complete the TLS handshake and then send
+  /// `start` (by default the first line of a request) and nothing more: busy connections a
+  /// server must not shed. Returns how many completed the handshake within 5 s each.
+  int open_busy_tls(const std::string& source, int count,
+                    const std::string& start = "GET /healthz HTTP/1.1\r\n");
   /// Of the connections still counted open, how many the server closes within `timeout`; those
   /// are forgotten.
   int closed_within(std::chrono::milliseconds timeout);

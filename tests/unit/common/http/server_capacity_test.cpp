@@ -3,6 +3,7 @@
 // slots. Clients connect from different loopback addresses (127.0.0.2, ...) as different hosts.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,7 +27,24 @@ Router hello_router() {
   r.add(verb::get, "/hello", [](Request&) -> net::awaitable<Response> {
     co_return make_response(bhttp::status::ok, "hi", kTextPlain);
   });
+  r.add(verb::post, "/upload", [](Request& req) -> net::awaitable<Response> {
+    co_return make_response(bhttp::status::ok, std::to_string(req.message.body().size()),
+                            kTextPlain);
+  });
   return r;
+}
+
+// Sends a byte every 50 ms, as a slow-body attacker does, until the server closes the
+// connection or `budget` has passed; returns the time until the close, or nothing.
+std::optional<std::chrono::steady_clock::duration> dribble_until_closed(
+    RawConnection& c, milliseconds budget) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < budget) {
+    if (!c.write("x") || c.closed_within(milliseconds(50))) {
+      return std::chrono::steady_clock::now() - start;
+    }
+  }
+  return std::nullopt;
 }
 
 net::ip::address loopback(int last) {
@@ -144,6 +162,62 @@ TEST(ServerCapacity, ReservedSlotsGoOnlyToReservedClientsWhenTheListenerIsFull) 
   EXPECT_TRUE(second_admin.closed_within(milliseconds(2000)));
   ASSERT_TRUE(busy.write("Host: t\r\n\r\n"));
   EXPECT_TRUE(busy.read_response());
+}
+
+TEST(ServerCapacity, UnderPressureASlowRequestBodyIsCutAtThePressureDeadline) {
+  ServerLimits l = patient(4);
+  l.pressure_percent = 25;  // one connection is pressure: every read starts with the cut deadline
+  l.pressure_timeout = milliseconds(300);
+  l.body_timeout = milliseconds(10'000);
+  TestServer ts(hello_router(), l);
+  RawConnection slow(ts.endpoint(), loopback(2));
+  ASSERT_TRUE(slow.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n"));
+  const auto closed = dribble_until_closed(slow, milliseconds(5000));
+  ASSERT_TRUE(closed.has_value()) << "a body dribbled for 5 s was not cut";
+  EXPECT_LT(*closed, milliseconds(2000));  // the pressure deadline, not body_timeout (10 s)
+  EXPECT_TRUE(holds(ts, 0));
+  EXPECT_GE(ts.observer().pressure_timeouts(), 1);
+  RawConnection prompt(ts.endpoint(), loopback(3));  // a body sent at once is still served
+  ASSERT_TRUE(prompt.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"));
+  auto res = prompt.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "5");
+}
+
+TEST(ServerCapacity, WhenPressureBeginsASlowBodyAlreadyBeingReadIsCut) {
+  ServerLimits l = patient(4);
+  l.pressure_percent = 50;  // pressure from 2 connections on
+  l.pressure_timeout = milliseconds(300);
+  l.body_timeout = milliseconds(10'000);
+  TestServer ts(hello_router(), l);
+  RawConnection slow(ts.endpoint(), loopback(2));
+  ASSERT_TRUE(slow.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n"));
+  // No pressure yet: the body read has its 10 s deadline and outlives the pressure timeout.
+  EXPECT_FALSE(dribble_until_closed(slow, milliseconds(600)).has_value());
+  RawConnection newcomer(ts.endpoint(), loopback(3));  // pressure begins
+  ASSERT_TRUE(holds(ts, 2));
+  const auto closed = dribble_until_closed(slow, milliseconds(5000));
+  ASSERT_TRUE(closed.has_value()) << "pressure did not cut a body read already under way";
+  EXPECT_LT(*closed, milliseconds(2000));
+  EXPECT_GE(ts.observer().pressure_timeouts(), 1);
+}
+
+TEST(ServerCapacity, WithoutPressureASlowBodyKeepsItsDeadlineAndIsServed) {
+  ServerLimits l = patient(4);
+  l.pressure_timeout = milliseconds(200);  // pressure_percent 100: never reached here
+  l.body_timeout = milliseconds(10'000);
+  TestServer ts(hello_router(), l);
+  RawConnection slow(ts.endpoint(), loopback(2));
+  ASSERT_TRUE(slow.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n"));
+  for (int i = 0; i < 10; ++i) {  // 10 bytes over about 0.6 s: three pressure timeouts' worth
+    ASSERT_TRUE(slow.write("x"));
+    ASSERT_FALSE(slow.closed_within(milliseconds(60)));
+  }
+  ASSERT_TRUE(slow.write("xxxxxxxxxx"));
+  auto res = slow.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "20");
+  EXPECT_EQ(ts.observer().pressure_timeouts(), 0);
 }
 
 }  // namespace

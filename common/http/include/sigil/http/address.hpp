@@ -38,15 +38,28 @@ struct Url {
 
 Result<Url> parse_url(std::string_view text);
 
-/// One network: `10.0.0.0/8`, `192.168.1.7` (= /32), `::1`, `fd00::/8`.
+/// One network: `10.0.0.0/8`, `192.168.1.7` (= /32), `::1`, `fd00::/8`. parse_cidrs stores an
+/// IPv4-mapped network as the IPv4 one it maps (`::ffff:10.0.0.0/104` is `10.0.0.0/8`).
 struct Cidr {
   boost::asio::ip::address network;
   unsigned prefix = 0;
 };
 
-/// A comma-separated list of CIDRs; kInvalidArgument naming the bad entry. Empty: none.
+/// A comma-separated list of CIDRs; kInvalidArgument naming the bad entry (also an IPv4-mapped
+/// network with a prefix shorter than /96). Empty: none.
 Result<std::vector<Cidr>> parse_cidrs(std::string_view list);
 /// True when `address` is inside one of `networks` (an IPv4-mapped IPv6 address counts as IPv4).
 bool contains(const std::vector<Cidr>& networks, const boost::asio::ip::address& address);
+
+/// How the per-address connection limits count a client (docs/operations.md "Connection
+/// limits"): `address` is the IPv4 address (an IPv4-mapped one too) or the IPv6 /64; `site` is
+/// the IPv6 /56 holding that /64, empty for IPv4.
+///   client_keys(10.1.2.3)              -> {"10.1.2.3", ""}
+///   client_keys(2001:db8:0:1a::7)      -> {"2001:db8:0:1a::/64", "2001:db8::/56"}
+struct ClientKeys {
+  std::string address;
+  std::string site;
+};
+ClientKeys client_keys(const boost::asio::ip::address& peer);
 
 }  // namespace sigil::http

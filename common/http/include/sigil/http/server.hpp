@@ -21,9 +21,10 @@
 //
 // Connection capacity (docs/operations.md "Connection limits"): at most max_connections open,
 // at most max_connections_per_address from one client address (an IPv6 client counts by its
-// /64); from pressure_percent of max_connections on, the waits on a client (TLS handshake, the
-// first byte and the header of a request, keep-alive idle) are cut to pressure_timeout, for
-// connections already waiting too; at the cap, a new connection takes the slot of an idle one
+// /64, and its /56 may hold ipv6_site_factor times that); from pressure_percent of
+// max_connections on, the waits on a client (TLS handshake, the first byte, header and body of
+// a request, keep-alive idle) are cut to pressure_timeout, for connections already waiting or
+// reading a request too; at the cap, a new connection takes the slot of an idle one
 // (handshake not finished, or waiting for a request, for at least shed_min_idle), chosen from
 // the address with the most connections, longest idle first. A listener may keep
 // reserved_connections slots beyond max_connections for the clients set_reserved_clients()
@@ -81,6 +82,8 @@ struct ServerLimits {
   std::uint64_t body_limit = std::uint64_t{1} << 20;
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_address = 0;  // 0: no per-address limit
+  // An IPv6 /56 (one customer's site) may hold this many times max_connections_per_address.
+  std::size_t ipv6_site_factor = 4;
   // From this share of max_connections on, waits on a client are cut to pressure_timeout.
   unsigned pressure_percent = 75;  // 1..100
   std::chrono::milliseconds pressure_timeout{2'000};
@@ -94,6 +97,7 @@ struct ServerLimits {
 /// Why a connection was closed at accept (the `reason` of on_connection_rejected).
 inline constexpr std::string_view kRefusedConnectionLimit = "connection_limit";
 inline constexpr std::string_view kRefusedPerAddressLimit = "per_address_limit";
+inline constexpr std::string_view kRefusedPerSiteLimit = "per_site_limit";
 inline constexpr std::string_view kRefusedUntrustedPeer = "untrusted_peer";
 
 /// What the access log line says about one request.

@@ -5,7 +5,8 @@
 //                                                  "unmatched" (404/405) or "rejected" (4xx
 //                                                  before routing)
 //   sigil_http_connections_rejected_total{listener,reason}  closed at accept: connection_limit,
-//                                                  per_address_limit or untrusted_peer
+//                                                  per_address_limit, per_site_limit or
+//                                                  untrusted_peer
 //   sigil_http_connections_shed_total{listener}     idle connections closed to admit new ones
 //   sigil_http_pressure_timeouts_total{listener}    waits on a client cut short under pressure
 //   sigil_http_internal_errors_total{listener}       a handler or connection threw

@@ -171,6 +171,28 @@ TEST_F(StsHttpHardening, HandshakelessConnectionsAreReclaimedUnderPressure) {
   expect_alice_gets_a_token();
 }
 
+TEST_F(StsHttpHardening, SlowRequestBodiesAreCutUnderPressure) {
+  const double pressure_before = metric("sigil_http_pressure_timeouts_total", "listener=\"main\"");
+  // Each connection finishes its handshake and header, then owes 99,999 body bytes it never
+  // sends: in a request, so never shed; only the body deadline (30 s, 1.5 s under pressure)
+  // frees its slot.
+  const std::string slow_body =
+      "POST /api/v1/tenants/vsphere.local/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{";
+  Flood flood(port_);
+  const auto start = std::chrono::steady_clock::now();
+  for (const char* source : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"}) {
+    ASSERT_EQ(flood.open_busy_tls(source, 8, slow_body), 8);  // 40: the whole capacity
+  }
+  EXPECT_GE(flood.closed_within(6000ms), 38);  // not after the 30 s body deadline
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_GE(metric("sigil_http_pressure_timeouts_total", "listener=\"main\"") - pressure_before,
+            30);
+  flood.close_all();
+  std::this_thread::sleep_for(300ms);
+  expect_alice_gets_a_token();
+}
+
 // A request whose framing sts refuses, followed by a request smuggled in its "body".
 std::string smuggle(const std::string& transfer_encoding_lines) {
   return "POST /api/v1/tenants/vsphere.local/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\n"
