@@ -66,7 +66,7 @@ unsigned transfer_encoding_status(std::string_view value, std::string_view& reas
     rest.remove_prefix(comma + 1);
   }
   if (known) {
-    reason = "Transfer-Encoding other than chunked is not implemented";
+    reason = "only chunked bodies are read: other Transfer-Encodings are refused";
     return 501;
   }
   reason = "malformed Transfer-Encoding";
